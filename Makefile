@@ -1,0 +1,35 @@
+# `make run` and `make test` work on a fresh machine: they create .venv when it is missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run test test-postgres bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[postgres,test]'
+	touch $@
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+test-postgres: install
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+		$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) test-results .pytest_cache .hypothesis

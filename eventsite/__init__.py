@@ -1,0 +1,87 @@
+"""eventsite: event listings and webinar registration, every time shown in several zones."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+
+from eventsite.config import Config, instance_secret_key
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app; settings come from the environment unless a Config is given."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update((config or Config()).as_dict())
+    configure_defaults(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def configure_defaults(app: Flask) -> None:
+    """Settings that need the instance folder: the secret key and the SQLite file."""
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        path = Path(app.instance_path) / "eventsite.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+
+
+def register_extensions(app: Flask) -> None:
+    from eventsite.extensions import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+
+
+def register_blueprints(app: Flask) -> None:
+    from eventsite.api.views import bp as api_bp
+    from eventsite.public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp, url_prefix="/api")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from eventsite.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from eventsite import display
+
+    display.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from eventsite.cli import register
+
+    register(app)
+
+
+@sa_event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite: enforce foreign keys (ON DELETE CASCADE) and let readers run beside a writer."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()

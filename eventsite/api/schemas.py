@@ -1,0 +1,51 @@
+"""The JSON shapes of the read API."""
+
+from __future__ import annotations
+
+from eventsite.urls import site_url
+
+from eventsite.display import event_zone_times, iso_utc, local_end, local_start
+from eventsite.models import Event
+
+
+def event_json(event: Event) -> dict:
+    """One event, with times both in its zone and in UTC, and the multi-zone line as a list."""
+    return {
+        "slug": event.slug,
+        "title": event.title,
+        "url": site_url("public.event", slug=event.slug),
+        "summary": event.summary,
+        "start": local_start(event).isoformat(),
+        "end": local_end(event).isoformat(),
+        "start_utc": iso_utc(event.starts_utc),
+        "end_utc": iso_utc(event.ends_utc),
+        "timezone": event.timezone,
+        "display_times": [entry.text for entry in event_zone_times(event)],
+        "status": event.status.value,
+        "status_note": event.status_note,
+        "format": event.format.value,
+        "speakers": [
+            {"name": link.speaker.name, "affiliation": link.speaker.affiliation,
+             "role": link.role.value}
+            for link in event.speaker_links
+        ],
+        "organisations": [
+            {"name": link.organisation.name, "url": link.organisation.website,
+             "role": link.role.value}
+            for link in event.organisation_links
+        ],
+        "locations": [{"name": loc.name, "url": loc.url} for loc in event.public_locations],
+        "registration": ({"url": event.registration_url, "label": event.registration_label}
+                         if event.registration_url else None),
+        "tags": [tag.name for tag in event.tags],
+    }
+
+
+def page_json(pagination, items: list[dict]) -> dict:
+    return {
+        "events": items,
+        "page": pagination.page,
+        "per_page": pagination.per_page,
+        "total": pagination.total,
+        "pages": pagination.pages,
+    }

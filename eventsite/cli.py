@@ -1,0 +1,57 @@
+"""Thin command-line entry points (`flask --app app <command>`) over the services."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from eventsite.services import events as event_service
+from eventsite.services import listings
+
+
+@click.command("import-events")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_events_command(file: Path) -> None:
+    """Import events from a JSON file: all of them, or none if any is at fault."""
+    try:
+        records = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.ClickException(f"{file} is not valid JSON: {error}") from None
+    total = len(records) if isinstance(records, list) else 0
+    try:
+        with click.progressbar(length=total, label="Importing events", file=None) as bar:
+            created = event_service.import_events(records, progress=bar.update)
+    except event_service.ImportError_ as error:
+        raise click.ClickException(f"Nothing imported: {error}") from None
+    click.echo(f"Imported {len(created)} event{'s' if len(created) != 1 else ''}.")
+
+
+@click.command("recompute-utc")
+def recompute_utc_command() -> None:
+    """Re-derive UTC start/end from wall time and zone, e.g. after a tzdata update."""
+    result = event_service.recompute_utc()
+    for event in result.moved:
+        click.echo(f"moved: {event.slug} now starts {event.starts_utc:%Y-%m-%d %H:%M} UTC")
+    for event, problem in result.invalid:
+        click.echo(f"needs attention: {event.slug}: {problem}", err=True)
+    click.echo(f"{len(result.moved)} event(s) moved, {len(result.invalid)} need attention.")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo events into an empty database (does nothing otherwise)."""
+    from eventsite.demo import demo_records
+
+    if listings.count_events():
+        click.echo("The database already holds events; demo data not loaded.")
+        return
+    created = event_service.import_events(demo_records())
+    click.echo(f"Loaded {len(created)} demo events.")
+
+
+def register(app: Flask) -> None:
+    for command in (import_events_command, recompute_utc_command, seed_demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,84 @@
+"""Settings read from the environment, in one class."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from eventsite.domain.timezones import is_valid_zone
+
+DEFAULT_DISPLAY_TIMEZONES = "America/New_York, America/Los_Angeles, Europe/London, Europe/Paris"
+
+
+class ConfigError(RuntimeError):
+    """A setting in the environment that cannot be used as it stands."""
+
+
+def parse_zone_list(text: str, setting: str) -> list[str]:
+    """'America/New_York, Europe/London' -> a list of IANA names, each checked."""
+    zones = [part.strip() for part in text.split(",") if part.strip()]
+    for zone in zones:
+        if not is_valid_zone(zone):
+            raise ConfigError(f"{setting}: “{zone}” is not an IANA time zone name")
+    return zones
+
+
+def parse_zone_labels(text: str, setting: str = "ZONE_LABELS") -> dict[str, str]:
+    """'Asia/Shanghai=Beijing, Asia/Kolkata=India' -> {zone: label}."""
+    labels = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        zone, sep, label = part.partition("=")
+        zone, label = zone.strip(), label.strip()
+        if not sep or not label:
+            raise ConfigError(f"{setting}: “{part}” should look like Asia/Shanghai=Beijing")
+        if not is_valid_zone(zone):
+            raise ConfigError(f"{setting}: “{zone}” is not an IANA time zone name")
+        labels[zone] = label
+    return labels
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """A secret key generated on first start and kept in the instance folder."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two workers starting together must not each write a different key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class Config:
+    """Production defaults; every value can come from the environment."""
+
+    def __init__(self, environ: os._Environ | dict | None = None):
+        env = os.environ if environ is None else environ
+        self.SECRET_KEY = env.get("SECRET_KEY") or None  # filled from instance/ when unset
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or None  # default: instance/
+        self.SITE_NAME = env.get("SITE_NAME", "eventsite")
+        self.SITE_URL = env.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.DISPLAY_TIMEZONES = parse_zone_list(
+            env.get("DISPLAY_TIMEZONES", DEFAULT_DISPLAY_TIMEZONES), "DISPLAY_TIMEZONES")
+        self.ZONE_LABELS = parse_zone_labels(env.get("ZONE_LABELS", ""))
+        self.EVENTS_PER_PAGE = int(env.get("EVENTS_PER_PAGE", "20"))
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    def as_dict(self) -> dict:
+        return {key: value for key, value in vars(self).items() if key.isupper()}
+
+
+class TestConfig(Config):
+    """Settings for the test suite: TEST_DATABASE_URL or a throwaway SQLite file."""
+
+    def __init__(self, database_url: str, environ: dict | None = None):
+        super().__init__(environ or {})
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret"
+        self.SQLALCHEMY_DATABASE_URI = database_url
+        self.SITE_URL = "http://eventsite.test"

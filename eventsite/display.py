@@ -1,0 +1,118 @@
+"""What templates, the API and (later) e-mails and feeds show of an event's time.
+
+Everything goes through the time domain with the site's settings, so the multi-zone line is
+the same string everywhere. Registered as template filters: templates do no date maths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timezone
+
+from flask import Flask, current_app
+from markupsafe import Markup, escape
+
+from eventsite.domain.text import format_duration
+from eventsite.domain.timezones import ZoneTime, format_long_date, get_zone, zone_times
+from eventsite.markdown import render_markdown
+from eventsite.models import Event, LocationVisibility, SpeakerRole
+
+
+def event_zone_times(event: Event) -> list[ZoneTime]:
+    """The event's start in its own zone, then in its display zones (or the site's)."""
+    config = current_app.config
+    zones = event.display_timezones if event.display_timezones is not None else config[
+        "DISPLAY_TIMEZONES"]
+    return zone_times(event.starts_utc, event.timezone, zones, config["ZONE_LABELS"])
+
+
+def event_time_line(event: Event) -> str:
+    """'11am EST, 8am PST, 4pm GMT, 5pm CET'."""
+    return ", ".join(entry.text for entry in event_zone_times(event))
+
+
+def local_start(event: Event) -> datetime:
+    """The start as an aware datetime in the event's zone."""
+    return utc_aware(event.starts_utc).astimezone(get_zone(event.timezone))
+
+
+def local_end(event: Event) -> datetime:
+    return utc_aware(event.ends_utc).astimezone(get_zone(event.timezone))
+
+
+def event_date(event: Event) -> str:
+    """'Sunday 21 November 2021': the date in the event's own zone."""
+    return format_long_date(event.starts_local)
+
+
+def event_duration(event: Event) -> str:
+    return format_duration(int((event.ends_utc - event.starts_utc).total_seconds() // 60))
+
+
+def utc_aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def iso_utc(moment: datetime) -> str:
+    """'2021-11-21T16:00:00Z' for a stored (naive UTC) datetime."""
+    return utc_aware(moment).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def offset_minutes(entry: ZoneTime) -> int:
+    return int(entry.local.utcoffset().total_seconds() // 60)
+
+
+ROLE_HEADINGS = {
+    SpeakerRole.SPEAKER: "Speakers include",
+    SpeakerRole.MODERATOR: "Moderator",
+    SpeakerRole.HOST: "Host",
+    SpeakerRole.CHAIR: "Chair",
+}
+
+
+def speakers_by_role(event: Event) -> list[tuple[str, list]]:
+    """[('Speakers include', [links]), ('Chair', [links])] in announcement order."""
+    groups = []
+    for role, heading in ROLE_HEADINGS.items():
+        links = [link for link in event.speaker_links if link.role is role]
+        if links:
+            groups.append((heading if len(links) == 1 or role is SpeakerRole.SPEAKER
+                           else heading + "s", links))
+    return groups
+
+
+def human_join(items: Iterable) -> Markup:
+    """['Zoom', 'YouTube', 'Twitch'] -> 'Zoom, YouTube and Twitch' (items may be Markup)."""
+    parts = [escape(item) for item in items]
+    if len(parts) <= 1:
+        return Markup("".join(parts))
+    return Markup(", ").join(parts[:-1]) + Markup(" and ") + parts[-1]
+
+
+def location_line(event: Event) -> Markup:
+    """'Zoom and YouTube': every place named, linked only where its link is public."""
+    parts = []
+    for location in event.locations:
+        if location.visibility is LocationVisibility.PUBLIC and location.url:
+            parts.append(Markup('<a href="{}" rel="noopener">{}</a>').format(
+                location.url, location.name))
+        else:
+            parts.append(location.name)
+    return human_join(parts)
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(location_line, "location_line")
+    app.add_template_filter(event_zone_times, "zone_times")
+    app.add_template_filter(event_time_line, "time_line")
+    app.add_template_filter(event_date, "event_date")
+    app.add_template_filter(event_duration, "duration")
+    app.add_template_filter(iso_utc, "iso_utc")
+    app.add_template_filter(offset_minutes, "offset_minutes")
+    app.add_template_filter(speakers_by_role, "speakers_by_role")
+    app.add_template_filter(human_join, "human_join")
+    app.add_template_filter(render_markdown, "markdown")
+
+    @app.context_processor
+    def site_settings():
+        return {"site_name": app.config["SITE_NAME"]}

@@ -1,0 +1,37 @@
+"""Small text helpers with no dependencies."""
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """'Korea's Struggle for Independence' -> 'koreas-struggle-for-independence'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    ascii_text = ascii_text.replace("'", "").replace("’", "")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-")
+
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def is_web_url(url: str) -> bool:
+    """True for an absolute http(s) URL with a host; javascript:, data: and the rest are refused."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.netloc) and not any(
+        ch.isspace() or ord(ch) < 32 for ch in url)
+
+
+def format_duration(minutes: int) -> str:
+    """'2 hours', '1 hour 30 minutes', '45 minutes'."""
+    hours, mins = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if mins or not hours:
+        parts.append(f"{mins} minute{'s' if mins != 1 else ''}")
+    return " ".join(parts)

@@ -1,0 +1,304 @@
+"""Wall times in IANA zones, and the multi-zone line shown wherever a time is.
+
+Pure code (stdlib and pytz only). The organiser's wall time plus zone name is the source of
+truth; everything here turns that into instants, or instants into text a person reads.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import pytz
+
+__all__ = [
+    "AmbiguousWallTimeError",
+    "Fold",
+    "NonexistentWallTimeError",
+    "UnknownZoneError",
+    "WallTimeError",
+    "ZoneTime",
+    "describe_offset",
+    "format_clock",
+    "format_long_date",
+    "get_zone",
+    "is_valid_zone",
+    "localize",
+    "multizone_line",
+    "to_utc",
+    "utcnow",
+    "zone_times",
+]
+
+_PROBE = timedelta(days=1)
+_MINUTE = timedelta(minutes=1)
+
+
+def utcnow() -> datetime:
+    """The current instant as a naive UTC datetime, the form the database keeps."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Fold(enum.StrEnum):
+    """Which of the two instants an ambiguous (fall-back) wall time means."""
+
+    EARLIER = "earlier"
+    LATER = "later"
+
+
+class WallTimeError(ValueError):
+    """A wall time or zone that cannot be turned into one instant."""
+
+
+class UnknownZoneError(WallTimeError):
+    """The zone name is not an IANA zone."""
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(f"“{name}” is not a known time zone; use an IANA name such as Europe/Paris.")
+
+
+@dataclass(frozen=True)
+class _Transition:
+    """A change of a zone's UTC offset, as the clocks on the wall show it."""
+
+    instant_utc: datetime  # naive UTC
+    offset_before: timedelta
+    offset_after: timedelta
+
+    @property
+    def wall_before(self) -> datetime:
+        return self.instant_utc + self.offset_before
+
+    @property
+    def wall_after(self) -> datetime:
+        return self.instant_utc + self.offset_after
+
+    @property
+    def shift(self) -> timedelta:
+        return abs(self.offset_after - self.offset_before)
+
+
+class NonexistentWallTimeError(WallTimeError):
+    """The wall time falls in a spring-forward gap: the clocks skip it."""
+
+    def __init__(self, wall: datetime, zone_name: str, transition: _Transition):
+        self.wall, self.zone_name, self.transition = wall, zone_name, transition
+        super().__init__(
+            f"{format_clock(wall)} on {format_long_date(wall)} does not exist in {zone_name}: "
+            f"the clocks go forward {_amount(transition.shift)} at "
+            f"{format_clock(transition.wall_before)}, straight to "
+            f"{format_clock(transition.wall_after)}. "
+            f"Choose a time before {format_clock(transition.wall_before)} "
+            f"or from {format_clock(transition.wall_after)}."
+        )
+
+
+class AmbiguousWallTimeError(WallTimeError):
+    """The wall time falls in a fall-back fold: the clocks show it twice."""
+
+    def __init__(self, wall: datetime, zone_name: str, transition: _Transition, zone):
+        self.wall, self.zone_name, self.transition = wall, zone_name, transition
+        earlier = _at(zone, wall - transition.offset_before)
+        later = _at(zone, wall - transition.offset_after)
+        self.choices = {Fold.EARLIER: earlier, Fold.LATER: later}
+        super().__init__(
+            f"{format_clock(wall)} on {format_long_date(wall)} happens twice in {zone_name}: "
+            f"the clocks go back {_amount(transition.shift)} at "
+            f"{format_clock(transition.wall_before)}, to {format_clock(transition.wall_after)}. "
+            f"Choose the earlier ({describe_offset(earlier)}) "
+            f"or the later ({describe_offset(later)})."
+        )
+
+
+def get_zone(name: str):
+    """The pytz zone for an IANA name, or UnknownZoneError."""
+    try:
+        return pytz.timezone(name)
+    except (pytz.UnknownTimeZoneError, AttributeError, ValueError):
+        raise UnknownZoneError(str(name)) from None
+
+
+def is_valid_zone(name: str) -> bool:
+    """Whether `name` is an IANA zone this installation knows."""
+    try:
+        get_zone(name)
+    except UnknownZoneError:
+        return False
+    return True
+
+
+def localize(wall: datetime, zone_name: str, fold: Fold | str | None = None) -> datetime:
+    """The aware instant a naive wall time in `zone_name` means.
+
+    A wall time in a gap raises NonexistentWallTimeError. One in a fold raises
+    AmbiguousWallTimeError unless `fold` says which of the two instants is meant.
+    """
+    if wall.tzinfo is not None:
+        raise ValueError("localize() takes a naive wall time")
+    zone = get_zone(zone_name)
+    try:
+        return zone.localize(wall, is_dst=None)
+    except pytz.NonExistentTimeError:
+        raise NonexistentWallTimeError(wall, zone_name, _transition_near(zone, wall)) from None
+    except pytz.AmbiguousTimeError:
+        error = AmbiguousWallTimeError(wall, zone_name, _transition_near(zone, wall), zone)
+        if fold is None:
+            raise error from None
+        return error.choices[Fold(fold)]
+
+
+def to_utc(wall: datetime, zone_name: str, fold: Fold | str | None = None) -> datetime:
+    """The naive UTC datetime (as stored) for a wall time in a zone."""
+    return localize(wall, zone_name, fold).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _at(zone, utc_naive: datetime) -> datetime:
+    return pytz.utc.localize(utc_naive).astimezone(zone)
+
+
+def _offset_at(zone, utc_naive: datetime) -> timedelta:
+    return _at(zone, utc_naive).utcoffset()
+
+
+def _transition_near(zone, wall: datetime) -> _Transition:
+    """The offset change that makes `wall` skipped or repeated, found by bisection.
+
+    Uses only public pytz behaviour (UTC -> local), so it holds for DST and for changes of
+    standard offset alike. Assumes one transition within a day of the wall time, as every
+    zone in the database has.
+    """
+    before = _offset_at(zone, wall - _PROBE)
+    after = _offset_at(zone, wall + _PROBE)
+    lo, hi = sorted((wall - before, wall - after))
+    lo -= _MINUTE
+    # Invariant: offset at lo is `before`, offset at hi is `after`.
+    while hi - lo > _MINUTE:
+        mid = lo + (hi - lo) // 2
+        mid -= timedelta(seconds=mid.second, microseconds=mid.microsecond)
+        if mid <= lo:
+            break
+        if _offset_at(zone, mid) == after:
+            hi = mid
+        else:
+            lo = mid
+    return _Transition(instant_utc=hi, offset_before=before, offset_after=after)
+
+
+def _amount(shift: timedelta) -> str:
+    minutes = int(shift.total_seconds() // 60)
+    if minutes == 60:
+        return "an hour"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} hours"
+    return f"{minutes} minutes"
+
+
+def describe_offset(moment: datetime) -> str:
+    """'EDT, UTC−4' for an aware datetime: the abbreviation and offset in force."""
+    return f"{moment.tzname()}, UTC{_format_offset(moment.utcoffset())}"
+
+
+def _format_offset(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{sign}{hours}" + (f":{mins:02d}" if mins else "")
+
+
+def format_clock(moment: datetime) -> str:
+    """'11am', '7:30pm', '12am' (midnight), '12pm' (noon): hours without a leading zero."""
+    hour = moment.hour % 12 or 12
+    minutes = f":{moment.minute:02d}" if moment.minute else ""
+    return f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
+
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def format_long_date(moment: datetime) -> str:
+    """'Sunday 21 November 2021' (English, independent of the process locale)."""
+    return f"{_WEEKDAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+
+
+def format_short_date(moment: datetime) -> str:
+    """'Mon 22 Nov', for a zone whose local date differs from the event's."""
+    return f"{_WEEKDAYS[moment.weekday()][:3]} {moment.day} {_MONTHS[moment.month - 1][:3]}"
+
+
+@dataclass(frozen=True)
+class ZoneTime:
+    """One entry of the multi-zone line, e.g. '12am Beijing (Mon 22 Nov)'."""
+
+    zone: str
+    label: str
+    local: datetime  # aware, in `zone`
+    text: str
+
+
+def _city(zone_name: str) -> str:
+    return zone_name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def _is_numeric_abbreviation(abbreviation: str) -> bool:
+    return not abbreviation or abbreviation[0] in "+-0123456789"
+
+
+def zone_times(
+    instant: datetime,
+    event_zone: str,
+    display_zones: Iterable[str] = (),
+    labels: Mapping[str, str] | None = None,
+) -> list[ZoneTime]:
+    """The instant in the event's zone first, then in each display zone.
+
+    A zone is labelled by its configured label, else by the abbreviation in force; by its
+    city when that abbreviation is numeric ('+08') or is shared with another shown zone at a
+    different offset (CST in Chicago and in Shanghai). A zone that would repeat an entry
+    already shown (same label, same time) is left out.
+    """
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    labels = labels or {}
+    names = list(dict.fromkeys([event_zone, *display_zones]))
+    locals_ = [instant.astimezone(get_zone(name)) for name in names]
+
+    offsets_by_abbreviation: dict[str, set[timedelta]] = {}
+    for local in locals_:
+        offsets_by_abbreviation.setdefault(local.tzname(), set()).add(local.utcoffset())
+
+    event_date = locals_[0].date()
+    entries: list[ZoneTime] = []
+    seen: set[tuple[str, datetime]] = set()
+    for name, local in zip(names, locals_):
+        abbreviation = local.tzname()
+        if name in labels:
+            label = labels[name]
+        elif (_is_numeric_abbreviation(abbreviation)
+              or len(offsets_by_abbreviation[abbreviation]) > 1):
+            label = _city(name)
+        else:
+            label = abbreviation
+        wall = local.replace(tzinfo=None)
+        if (label, wall) in seen:
+            continue
+        seen.add((label, wall))
+        text = f"{format_clock(local)} {label}"
+        if local.date() != event_date:
+            text += f" ({format_short_date(local)})"
+        entries.append(ZoneTime(zone=name, label=label, local=local, text=text))
+    return entries
+
+
+def multizone_line(
+    instant: datetime,
+    event_zone: str,
+    display_zones: Sequence[str] = (),
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """'11am EST, 8am PST, 4pm GMT, 5pm CET': the line shown wherever an event's time is."""
+    return ", ".join(t.text for t in zone_times(instant, event_zone, display_zones, labels))

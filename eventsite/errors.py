@@ -1,0 +1,24 @@
+"""Error pages in the site's style, and JSON errors under /api."""
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/api"
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if _wants_json():
+            return jsonify(error={"status": error.code, "message": error.description}), error.code
+        template = "errors/404.html" if error.code == 404 else "errors/error.html"
+        return render_template(template, error=error), error.code
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError):
+        if _wants_json():
+            return jsonify(error={"status": 500, "message": "Something went wrong on our side."}
+                           ), 500
+        return render_template("errors/500.html"), 500

@@ -1,0 +1,33 @@
+"""Organisers' Markdown -> safe HTML.
+
+markdown-it-py renders CommonMark with raw HTML switched off; nh3 (the ammonia sanitiser)
+then allows only harmless tags and http(s)/mailto links, as a second line of defence.
+"""
+
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_renderer = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(
+    ["table", "strikethrough", "replacements", "smartquotes"])
+
+_ALLOWED_TAGS = {
+    "a", "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol",
+    "li", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td",
+}
+
+
+@lru_cache(maxsize=512)
+def render_markdown(text: str) -> Markup:
+    """Markdown text as sanitised HTML, safe to place in a page."""
+    html = _renderer.render(text or "")
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}, "th": {"align"}, "td": {"align"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+    )
+    return Markup(clean)

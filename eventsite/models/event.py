@@ -1,0 +1,147 @@
+"""An event: its wall-time schedule (the source of truth), where it happens, how to register."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventsite.domain.timezones import utcnow
+from eventsite.extensions import db
+from eventsite.models.types import enum_column
+
+if TYPE_CHECKING:
+    from eventsite.models.organisation import EventOrganisation
+    from eventsite.models.speaker import EventSpeaker
+
+
+class EventFormat(enum.StrEnum):
+    ONLINE = "online"
+    IN_PERSON = "in_person"
+    HYBRID = "hybrid"
+
+    @property
+    def label(self) -> str:
+        return {"online": "Online", "in_person": "In person", "hybrid": "Online and in person"}[
+            self.value]
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+    POSTPONED = "postponed"
+
+
+class RegistrationMode(enum.StrEnum):
+    """How attendees register. Built-in registration will add its own member."""
+
+    NONE = "none"
+    EXTERNAL = "external"
+
+
+class LocationVisibility(enum.StrEnum):
+    PUBLIC = "public"
+    REGISTRANTS = "registrants"  # e.g. the Zoom link: never on a public page, feed or API
+
+
+def new_uid() -> str:
+    return uuid.uuid4().hex
+
+
+event_tags = Table(
+    "event_tags",
+    db.metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stable identity for calendar UIDs: never changes when the title or slug does.
+    uid: Mapped[str] = mapped_column(String(64), unique=True, default=new_uid)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown
+
+    # The organiser's wall time and zone are the truth; the UTC columns are derived from them.
+    starts_local: Mapped[datetime]
+    ends_local: Mapped[datetime]
+    timezone: Mapped[str] = mapped_column(String(64))
+    # Listings split upcoming/past on ends_utc and sort on starts_utc.
+    starts_utc: Mapped[datetime] = mapped_column(index=True)
+    ends_utc: Mapped[datetime] = mapped_column(index=True)
+    display_timezones: Mapped[list[str] | None] = mapped_column(JSON)  # None: the site default
+
+    format: Mapped[EventFormat] = mapped_column(
+        enum_column(EventFormat), default=EventFormat.ONLINE)
+    status: Mapped[EventStatus] = mapped_column(
+        enum_column(EventStatus), default=EventStatus.PUBLISHED)
+    status_note: Mapped[str] = mapped_column(String(500), default="")
+
+    venue_name: Mapped[str] = mapped_column(String(200), default="")
+    venue_address: Mapped[str] = mapped_column(String(500), default="")
+
+    registration_mode: Mapped[RegistrationMode] = mapped_column(
+        enum_column(RegistrationMode), default=RegistrationMode.NONE)
+    registration_url: Mapped[str] = mapped_column(String(500), default="")
+    registration_label: Mapped[str] = mapped_column(String(100), default="")
+
+    # Bumped whenever time, place or status change; becomes the iCalendar SEQUENCE.
+    revision: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=event_tags, order_by=Tag.name, lazy="selectin")
+    speaker_links: Mapped[list[EventSpeaker]] = relationship(
+        back_populates="event", cascade="all, delete-orphan",
+        order_by="EventSpeaker.position", lazy="selectin")
+    organisation_links: Mapped[list[EventOrganisation]] = relationship(
+        back_populates="event", cascade="all, delete-orphan",
+        order_by="EventOrganisation.position", lazy="selectin")
+    locations: Mapped[list[Location]] = relationship(
+        back_populates="event", cascade="all, delete-orphan",
+        order_by="Location.position", lazy="selectin")
+
+    @property
+    def public_locations(self) -> list[Location]:
+        return [loc for loc in self.locations if loc.visibility is LocationVisibility.PUBLIC]
+
+    @property
+    def is_listed(self) -> bool:
+        """Whether visitors may see it (drafts are the organisers' only)."""
+        return self.status is not EventStatus.DRAFT
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug!r}>"
+
+
+class Location(db.Model):
+    """One line of 'Location: Zoom and YouTube': a named place, usually with a link."""
+
+    __tablename__ = "locations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(500), default="")
+    visibility: Mapped[LocationVisibility] = mapped_column(
+        enum_column(LocationVisibility), default=LocationVisibility.PUBLIC)
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="locations")

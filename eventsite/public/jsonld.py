@@ -1,0 +1,58 @@
+"""schema.org Event data for search engines: public facts only."""
+
+from __future__ import annotations
+
+from eventsite.urls import site_url
+
+from eventsite.display import local_end, local_start
+from eventsite.models import Event, EventFormat, EventStatus, OrganisationRole
+
+_ATTENDANCE = {
+    EventFormat.ONLINE: "https://schema.org/OnlineEventAttendanceMode",
+    EventFormat.IN_PERSON: "https://schema.org/OfflineEventAttendanceMode",
+    EventFormat.HYBRID: "https://schema.org/MixedEventAttendanceMode",
+}
+_STATUS = {
+    EventStatus.PUBLISHED: "https://schema.org/EventScheduled",
+    EventStatus.CANCELLED: "https://schema.org/EventCancelled",
+    EventStatus.POSTPONED: "https://schema.org/EventPostponed",
+}
+
+
+def event_jsonld(event: Event, page_url: str) -> dict:
+    """The schema.org Event for an event page (registrant-only links never appear)."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": event.title,
+        "description": event.summary,
+        "url": page_url,
+        "startDate": local_start(event).isoformat(),
+        "endDate": local_end(event).isoformat(),
+        "eventAttendanceMode": _ATTENDANCE[event.format],
+        "eventStatus": _STATUS.get(event.status, _STATUS[EventStatus.PUBLISHED]),
+        "location": [
+            {"@type": "VirtualLocation", "name": loc.name, "url": loc.url}
+            for loc in event.public_locations if loc.url
+        ],
+        "performer": [
+            {"@type": "Person", "name": link.speaker.name,
+             "url": site_url("public.speaker", slug=link.speaker.slug),
+             **({"affiliation": {"@type": "Organization", "name": link.speaker.affiliation}}
+                if link.speaker.affiliation else {})}
+            for link in event.speaker_links
+        ],
+        "organizer": [
+            {"@type": "Organization", "name": link.organisation.name,
+             **({"url": link.organisation.website} if link.organisation.website else {})}
+            for link in event.organisation_links
+            if link.role in (OrganisationRole.HOST, OrganisationRole.CO_SPONSOR)
+        ],
+    }
+    if event.venue_name:
+        data["location"].append({"@type": "Place", "name": event.venue_name,
+                                 "address": event.venue_address})
+    if event.registration_url:
+        data["offers"] = {"@type": "Offer", "url": event.registration_url,
+                          "availability": "https://schema.org/InStock"}
+    return data

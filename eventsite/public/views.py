@@ -1,0 +1,64 @@
+"""Public pages: listings, the event announcement, speakers, organisations, tags."""
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from eventsite.public.jsonld import event_jsonld
+from eventsite.urls import site_url
+from eventsite.services import listings
+
+bp = Blueprint("public", __name__)
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _per_page() -> int:
+    return current_app.config["EVENTS_PER_PAGE"]
+
+
+@bp.get("/")
+def index():
+    events = listings.page_of(listings.upcoming(), _page(), _per_page())
+    return render_template("public/index.html", events=events)
+
+
+@bp.get("/events/past")
+def past():
+    events = listings.page_of(listings.past(), _page(), _per_page())
+    return render_template("public/past.html", events=events)
+
+
+@bp.get("/events/<slug>")
+def event(slug: str):
+    found = listings.listed_event(slug) or abort(404)
+    return render_template(
+        "public/event.html", event=found,
+        jsonld=event_jsonld(found, site_url("public.event", slug=slug)))
+
+
+@bp.get("/speakers/<slug>")
+def speaker(slug: str):
+    found = listings.speaker_by_slug(slug) or abort(404)
+    query = listings.with_speaker(listings.listed_events(), found)
+    return render_template("public/speaker.html", speaker=found,
+                           upcoming=listings.page_of(listings.upcoming(query), 1, 100).items,
+                           past=listings.page_of(listings.past(query), _page(), _per_page()))
+
+
+@bp.get("/organisations/<slug>")
+def organisation(slug: str):
+    found = listings.organisation_by_slug(slug) or abort(404)
+    query = listings.with_organisation(listings.listed_events(), found)
+    return render_template("public/organisation.html", organisation=found,
+                           upcoming=listings.page_of(listings.upcoming(query), 1, 100).items,
+                           past=listings.page_of(listings.past(query), _page(), _per_page()))
+
+
+@bp.get("/tags/<tag>")
+def tag(tag: str):
+    found = listings.tag_by_name(tag) or abort(404)
+    query = listings.with_tag(listings.listed_events(), found.name)
+    return render_template("public/tag.html", tag=found,
+                           upcoming=listings.page_of(listings.upcoming(query), 1, 100).items,
+                           past=listings.page_of(listings.past(query), _page(), _per_page()))

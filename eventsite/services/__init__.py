@@ -1,0 +1,1 @@
+"""The only place that queries, commits and sends mail."""

@@ -1,0 +1,503 @@
+"""Validate, create and import events: one path shared by forms, the import command and the API.
+
+Field names in errors are the import format's keys (`start`, `speakers[2].role`), which forms
+and the API map onto their own fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, or_
+
+from eventsite.domain.text import SLUG_PATTERN, is_web_url, slugify
+from eventsite.domain.timezones import Fold, UnknownZoneError, WallTimeError, get_zone, to_utc
+from eventsite.extensions import db
+from eventsite.models import (
+    Event,
+    EventFormat,
+    EventOrganisation,
+    EventSpeaker,
+    EventStatus,
+    Location,
+    LocationVisibility,
+    Organisation,
+    OrganisationRole,
+    RegistrationMode,
+    Speaker,
+    SpeakerRole,
+    Tag,
+)
+from eventsite.services.errors import ValidationError
+
+LIMITS = {
+    "title": 200, "slug": 120, "summary": 1000, "description": 50_000, "status_note": 500,
+    "venue_name": 200, "venue_address": 500, "tag": 60, "name": 200, "affiliation": 500,
+    "url": 500, "label": 100, "location_name": 100,
+}
+
+
+@dataclass
+class SpeakerInput:
+    name: str
+    affiliation: str = ""
+    role: SpeakerRole = SpeakerRole.SPEAKER
+
+
+@dataclass
+class OrganisationInput:
+    name: str
+    url: str = ""
+    role: OrganisationRole = OrganisationRole.HOST
+
+
+@dataclass
+class LocationInput:
+    name: str
+    url: str = ""
+    visibility: LocationVisibility = LocationVisibility.PUBLIC
+
+
+@dataclass
+class EventInput:
+    """An event as an organiser describes it, checked for format but not yet for meaning."""
+
+    title: str
+    starts_local: datetime
+    ends_local: datetime
+    timezone: str
+    slug: str = ""
+    summary: str = ""
+    description: str = ""
+    format: EventFormat = EventFormat.ONLINE
+    status: EventStatus = EventStatus.PUBLISHED
+    status_note: str = ""
+    tags: list[str] = field(default_factory=list)
+    display_timezones: list[str] | None = None
+    speakers: list[SpeakerInput] = field(default_factory=list)
+    organisations: list[OrganisationInput] = field(default_factory=list)
+    locations: list[LocationInput] = field(default_factory=list)
+    registration_url: str = ""
+    registration_label: str = ""
+    venue_name: str = ""
+    venue_address: str = ""
+    fold: Fold | None = None  # how to read a wall time the clocks show twice
+
+
+class _Collector:
+    """Gathers one message per field, so the organiser sees every problem at once."""
+
+    def __init__(self):
+        self.errors: dict[str, str] = {}
+
+    def add(self, key: str, message: str) -> None:
+        self.errors.setdefault(key, message)
+
+    def text(self, record: Mapping, key: str, limit: int, *, required: bool = False,
+             path: str | None = None) -> str:
+        path = path or key
+        value = record.get(key, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            self.add(path, "must be text")
+            return ""
+        value = value.strip()
+        if required and not value:
+            self.add(path, "is required")
+        elif len(value) > limit:
+            self.add(path, f"is too long ({len(value)} characters; at most {limit})")
+        return value
+
+    def choice(self, record: Mapping, key: str, enum_class, default, path: str | None = None):
+        path = path or key
+        value = record.get(key)
+        if value in (None, ""):
+            return default
+        try:
+            return enum_class(str(value).strip().lower().replace("-", "_").replace(" ", "_"))
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum_class)
+            self.add(path, f"“{value}” is not one of: {allowed}")
+            return default
+
+    def url(self, record: Mapping, key: str, path: str) -> str:
+        value = self.text(record, key, LIMITS["url"], path=path)
+        if value and not is_web_url(value):
+            self.add(path, "must be a web address starting with http:// or https://")
+        return value
+
+    def wall_time(self, record: Mapping, key: str) -> datetime | None:
+        value = record.get(key)
+        if value in (None, ""):
+            self.add(key, "is required (local time such as 2021-11-21T11:00)")
+            return None
+        if isinstance(value, datetime):
+            parsed = value
+        else:
+            try:
+                parsed = datetime.fromisoformat(str(value).strip())
+            except ValueError:
+                self.add(key, f"“{value}” is not a date and time such as 2021-11-21T11:00")
+                return None
+        if parsed.tzinfo is not None:
+            self.add(key, "must be a local wall time without an offset; the zone goes in "
+                          "`timezone`")
+            return None
+        return parsed
+
+    def items(self, record: Mapping, key: str) -> list[Mapping]:
+        value = record.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+            self.add(key, "must be a list of objects")
+            return []
+        return value
+
+
+def parse_event(record: Mapping) -> EventInput:
+    """An import/API record (plain JSON values) -> EventInput, or ValidationError."""
+    check = _Collector()
+    if not isinstance(record, Mapping):
+        raise ValidationError({"event": "must be an object"})
+
+    zone = check.text(record, "timezone", 64, required=True)
+    display = record.get("display_timezones")
+    if display is not None and (not isinstance(display, list)
+                                or not all(isinstance(z, str) for z in display)):
+        check.add("display_timezones", "must be a list of time zone names")
+        display = None
+    tags = record.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        check.add("tags", "must be a list of words")
+        tags = []
+    registration = record.get("registration") or {}
+    if not isinstance(registration, Mapping):
+        check.add("registration", "must be an object with `url` and `label`")
+        registration = {}
+
+    data = EventInput(
+        title=check.text(record, "title", LIMITS["title"], required=True),
+        starts_local=check.wall_time(record, "start"),
+        ends_local=check.wall_time(record, "end"),
+        timezone=zone,
+        slug=check.text(record, "slug", LIMITS["slug"]),
+        summary=check.text(record, "summary", LIMITS["summary"]),
+        description=check.text(record, "description", LIMITS["description"]),
+        format=check.choice(record, "format", EventFormat, EventFormat.ONLINE),
+        status=check.choice(record, "status", EventStatus, EventStatus.PUBLISHED),
+        status_note=check.text(record, "status_note", LIMITS["status_note"]),
+        tags=tags,
+        display_timezones=display,
+        speakers=[
+            SpeakerInput(
+                name=check.text(item, "name", LIMITS["name"], required=True,
+                                path=f"speakers[{i}].name"),
+                affiliation=check.text(item, "affiliation", LIMITS["affiliation"],
+                                       path=f"speakers[{i}].affiliation"),
+                role=check.choice(item, "role", SpeakerRole, SpeakerRole.SPEAKER,
+                                  path=f"speakers[{i}].role"),
+            )
+            for i, item in enumerate(check.items(record, "speakers"))
+        ],
+        organisations=[
+            OrganisationInput(
+                name=check.text(item, "name", LIMITS["name"], required=True,
+                                path=f"organisations[{i}].name"),
+                url=check.url(item, "url", f"organisations[{i}].url"),
+                role=check.choice(item, "role", OrganisationRole, OrganisationRole.HOST,
+                                  path=f"organisations[{i}].role"),
+            )
+            for i, item in enumerate(check.items(record, "organisations"))
+        ],
+        locations=[
+            LocationInput(
+                name=check.text(item, "name", LIMITS["location_name"], required=True,
+                                path=f"locations[{i}].name"),
+                url=check.url(item, "url", f"locations[{i}].url"),
+                visibility=check.choice(item, "visibility", LocationVisibility,
+                                        LocationVisibility.PUBLIC,
+                                        path=f"locations[{i}].visibility"),
+            )
+            for i, item in enumerate(check.items(record, "locations"))
+        ],
+        registration_url=check.url(registration, "url", "registration.url"),
+        registration_label=check.text(registration, "label", LIMITS["label"],
+                                      path="registration.label"),
+        venue_name=check.text(record.get("venue") or {}, "name", LIMITS["venue_name"],
+                              path="venue.name"),
+        venue_address=check.text(record.get("venue") or {}, "address", LIMITS["venue_address"],
+                                 path="venue.address"),
+        fold=check.choice(record, "fold", Fold, None),
+    )
+    if check.errors:
+        raise ValidationError(check.errors)
+    return data
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    starts_utc: datetime
+    ends_utc: datetime
+
+
+def check_event(data: EventInput) -> _Schedule:
+    """The meaning checks (zones, time rules, URLs, tags, slug format); the UTC instants."""
+    check = _Collector()
+    try:
+        get_zone(data.timezone)
+    except UnknownZoneError as error:
+        check.add("timezone", str(error))
+    for zone in data.display_timezones or []:
+        try:
+            get_zone(zone)
+        except UnknownZoneError as error:
+            check.add("display_timezones", str(error))
+    if data.slug and not SLUG_PATTERN.match(data.slug):
+        check.add("slug", "may hold only lower-case letters, digits and single hyphens")
+    for tag in data.tags:
+        if not slugify(tag, LIMITS["tag"]):
+            check.add("tags", f"“{tag}” has no letters or digits")
+    if data.registration_label and not data.registration_url:
+        check.add("registration.url", "is required when a registration label is given")
+
+    starts_utc = ends_utc = None
+    if "timezone" not in check.errors:
+        for key, wall in (("start", data.starts_local), ("end", data.ends_local)):
+            try:
+                instant = to_utc(wall, data.timezone, data.fold)
+            except WallTimeError as error:
+                check.add(key, str(error))
+            else:
+                if key == "start":
+                    starts_utc = instant
+                else:
+                    ends_utc = instant
+    if starts_utc and ends_utc and ends_utc <= starts_utc:
+        check.add("end", "must be after the start")
+    if check.errors:
+        raise ValidationError(check.errors)
+    return _Schedule(starts_utc, ends_utc)
+
+
+def _slug_taken(slug: str, exclude_id: int | None = None) -> bool:
+    query = db.select(Event.id).where(Event.slug == slug)
+    if exclude_id is not None:
+        query = query.where(Event.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def _unique_slug(base: str, taken: Callable[[str], bool]) -> str:
+    base = base or "event"
+    candidate, n = base, 2
+    while taken(candidate):
+        suffix = f"-{n}"
+        candidate = base[: LIMITS["slug"] - len(suffix)] + suffix
+        n += 1
+    return candidate
+
+
+def _normalised_name(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def find_or_create_speaker(name: str, affiliation: str = "") -> Speaker:
+    """The speaker of that name (matched ignoring case and spacing), or a new one."""
+    key = _normalised_name(name)
+    for pending in db.session.new:  # created earlier in this same import
+        if isinstance(pending, Speaker) and _normalised_name(pending.name) == key:
+            return pending
+    name = " ".join(name.split())
+    speaker = db.session.scalar(db.select(Speaker).where(or_(
+        Speaker.name == name, func.lower(Speaker.name) == name.lower())).limit(1))
+    if speaker is None:
+        taken = {s.slug for s in db.session.new if isinstance(s, Speaker)}
+        slug = _unique_slug(slugify(name) or "speaker", lambda s: s in taken or db.session.scalar(
+            db.select(Speaker.id).where(Speaker.slug == s)) is not None)
+        speaker = Speaker(name=name, slug=slug, affiliation=affiliation)
+        db.session.add(speaker)
+    elif affiliation and not speaker.affiliation:
+        speaker.affiliation = affiliation
+    return speaker
+
+
+def find_or_create_organisation(name: str, url: str = "") -> Organisation:
+    """The organisation of that name, or a new one."""
+    for pending in db.session.new:
+        if isinstance(pending, Organisation) and _normalised_name(pending.name) == \
+                _normalised_name(name):
+            return pending
+    name = " ".join(name.split())
+    organisation = db.session.scalar(db.select(Organisation).where(or_(
+        Organisation.name == name, func.lower(Organisation.name) == name.lower())).limit(1))
+    if organisation is None:
+        taken = {o.slug for o in db.session.new if isinstance(o, Organisation)}
+        slug = _unique_slug(slugify(name) or "organisation", lambda s: s in taken or (
+            db.session.scalar(db.select(Organisation.id).where(Organisation.slug == s))
+            is not None))
+        organisation = Organisation(name=name, slug=slug, website=url)
+        db.session.add(organisation)
+    elif url and not organisation.website:
+        organisation.website = url
+    return organisation
+
+
+def find_or_create_tags(names: Iterable[str]) -> list[Tag]:
+    """Tags by their normalised name ('East Asia' -> 'east-asia'), created when new."""
+    wanted = list(dict.fromkeys(slugify(name, LIMITS["tag"]) for name in names))
+    existing = {tag.name: tag for tag in db.session.scalars(
+        db.select(Tag).where(Tag.name.in_(wanted)))} if wanted else {}
+    pending = {t.name: t for t in db.session.new if isinstance(t, Tag)}
+    tags = []
+    for name in wanted:
+        tag = existing.get(name) or pending.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            db.session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def _build_event(data: EventInput, schedule: _Schedule, slug: str) -> Event:
+    # No autoflush while the graph is half built: the lookups below already see objects
+    # pending in this session (an import may name one new speaker in several events).
+    with db.session.no_autoflush:
+        event = Event(
+            slug=slug, title=data.title, summary=data.summary, description=data.description,
+            starts_local=data.starts_local, ends_local=data.ends_local, timezone=data.timezone,
+            starts_utc=schedule.starts_utc, ends_utc=schedule.ends_utc,
+            display_timezones=data.display_timezones, format=data.format, status=data.status,
+            status_note=data.status_note, venue_name=data.venue_name,
+            venue_address=data.venue_address,
+            registration_mode=(RegistrationMode.EXTERNAL if data.registration_url
+                               else RegistrationMode.NONE),
+            registration_url=data.registration_url, registration_label=data.registration_label,
+            tags=find_or_create_tags(data.tags),
+        )
+        db.session.add(event)
+        event.speaker_links = [
+            EventSpeaker(speaker=find_or_create_speaker(s.name, s.affiliation), role=s.role,
+                         position=i)
+            for i, s in enumerate(_first_per_name(data.speakers))
+        ]
+        event.organisation_links = [
+            EventOrganisation(organisation=find_or_create_organisation(o.name, o.url),
+                              role=o.role, position=i)
+            for i, o in enumerate(_first_per_name(data.organisations))
+        ]
+        event.locations = [
+            Location(name=loc.name, url=loc.url, visibility=loc.visibility, position=i)
+            for i, loc in enumerate(data.locations)
+        ]
+    return event
+
+
+def _first_per_name(items):
+    seen = set()
+    for item in items:
+        key = _normalised_name(item.name)
+        if key not in seen:
+            seen.add(key)
+            yield item
+
+
+def create_event(data: EventInput) -> Event:
+    """Validate and save one event; the slug comes from the title unless one is given."""
+    schedule = check_event(data)
+    if data.slug:
+        if _slug_taken(data.slug):
+            raise ValidationError({"slug": f"“{data.slug}” is already used by another event"})
+        slug = data.slug
+    else:
+        slug = _unique_slug(slugify(data.title, 80), _slug_taken)
+    event = _build_event(data, schedule, slug)
+    db.session.commit()
+    return event
+
+
+class ImportError_(ValidationError):
+    """A record in an import file is at fault; nothing from the file was saved."""
+
+    def __init__(self, index: int, title: str, errors: dict[str, str]):
+        self.index, self.title = index, title
+        super().__init__(errors)
+
+    def __str__(self) -> str:
+        name = f" (“{self.title}”)" if self.title else ""
+        details = "; ".join(f"{field}: {message}" for field, message in self.errors.items())
+        return f"event {self.index + 1}{name}: {details}"
+
+
+def import_events(records: list, progress: Callable[[int], None] | None = None) -> list[Event]:
+    """Import a list of event records: all of them, or none and ImportError_ for the first fault."""
+    if not isinstance(records, list):
+        raise ImportError_(-1, "", {"file": "must hold a JSON list of events"})
+    checked: list[tuple[EventInput, _Schedule]] = []
+    slugs_in_file: dict[str, int] = {}
+    for index, record in enumerate(records):
+        title = record.get("title", "") if isinstance(record, Mapping) else ""
+        try:
+            data = parse_event(record)
+            schedule = check_event(data)
+        except ValidationError as error:
+            raise ImportError_(index, title, error.errors) from None
+        if data.slug:
+            if data.slug in slugs_in_file or _slug_taken(data.slug):
+                raise ImportError_(index, title, {"slug": f"“{data.slug}” is already used"})
+            slugs_in_file[data.slug] = index
+        checked.append((data, schedule))
+
+    events = []
+    try:
+        for data, schedule in checked:
+            slug = data.slug or _unique_slug(
+                slugify(data.title, 80), lambda s: s in slugs_in_file or _slug_taken(s))
+            slugs_in_file[slug] = len(events)
+            events.append(_build_event(data, schedule, slug))
+            if progress:
+                progress(1)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return events
+
+
+@dataclass
+class RecomputeResult:
+    moved: list[Event] = field(default_factory=list)
+    invalid: list[tuple[Event, str]] = field(default_factory=list)
+
+
+def recompute_utc() -> RecomputeResult:
+    """Re-derive every event's UTC columns from its wall time and zone (after a tzdata update).
+
+    An event whose instants moved gets its revision bumped, so calendars pick up the change.
+    A wall time that the new rules make nonexistent keeps its old instants and is reported
+    as invalid for an organiser to fix.
+    """
+    result = RecomputeResult()
+    for event in db.session.scalars(db.select(Event).order_by(Event.id)):
+        try:
+            schedule = check_event(EventInput(
+                title=event.title, starts_local=event.starts_local, ends_local=event.ends_local,
+                timezone=event.timezone, fold=_fold_of(event)))
+        except ValidationError as error:
+            result.invalid.append((event, str(error)))
+            continue
+        if (schedule.starts_utc, schedule.ends_utc) != (event.starts_utc, event.ends_utc):
+            event.starts_utc, event.ends_utc = schedule.starts_utc, schedule.ends_utc
+            event.revision += 1
+            result.moved.append(event)
+    db.session.commit()
+    return result
+
+
+def _fold_of(event: Event) -> Fold:
+    """Keep an ambiguous wall time on the side of the fold the organiser chose."""
+    try:
+        earlier = to_utc(event.starts_local, event.timezone, Fold.EARLIER)
+    except WallTimeError:
+        return Fold.EARLIER
+    return Fold.EARLIER if earlier == event.starts_utc else Fold.LATER

@@ -1,0 +1,122 @@
+"""Fixtures: an app on a real database (SQLite by default, TEST_DATABASE_URL for PostgreSQL),
+a test client, a CLI runner, and a live server plus Chromium for the browser tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from eventsite import create_app
+from eventsite.config import TestConfig
+from eventsite.extensions import db
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """PostgreSQL when TEST_DATABASE_URL says so (an unreachable server fails the run)."""
+    return os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'eventsite-test.sqlite3'}")
+
+
+def make_app(database_url: str, **settings):
+    config = TestConfig(database_url)
+    for key, value in settings.items():
+        setattr(config, key, value)
+    return create_app(config)
+
+
+def empty_all_tables() -> None:
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url, request):
+    """A fresh app with the schema in place and every table empty."""
+    marker = request.node.get_closest_marker("settings")
+    application = make_app(database_url, **(marker.kwargs if marker else {}))
+    with application.app_context():
+        db.create_all()
+        empty_all_tables()
+        yield application
+        db.session.rollback()
+        empty_all_tables()
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def is_postgres(database_url) -> bool:
+    return database_url.startswith("postgresql")
+
+
+def reset_schema() -> None:
+    """Drop every table, Alembic's version table included."""
+    db.drop_all()
+    db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.session.commit()
+
+
+# --- the browser ------------------------------------------------------------------------------
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "settings(**kw): app settings for this test")
+
+
+def pytest_collection_modifyitems(config, items):
+    if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
+        return
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(pytest.mark.xfail(
+                    reason=f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing", strict=True,
+                    run=False))
+        raise pytest.UsageError(f"REQUIRE_BROWSER=1 but there is no Chromium at {CHROMIUM}")
+    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, as ../shared/TESTING.md describes (Playwright's download can't run)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on a free localhost port, in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

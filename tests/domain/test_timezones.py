@@ -1,0 +1,230 @@
+"""The time domain, with no app and no database."""
+
+import zoneinfo
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from eventsite.domain.timezones import (
+    AmbiguousWallTimeError,
+    Fold,
+    NonexistentWallTimeError,
+    UnknownZoneError,
+    format_clock,
+    format_long_date,
+    localize,
+    multizone_line,
+    to_utc,
+    zone_times,
+)
+
+# The oracle must read the same IANA release as pytz (the system's copy may be older, and rules
+# do change: Cuba's did in 2026). The `tzdata` package tracks releases as pytz does.
+zoneinfo.reset_tzpath(to=[])
+ZoneInfo.clear_cache()
+
+SITE_ZONES = ["America/New_York", "America/Los_Angeles", "Europe/London", "Europe/Paris"]
+
+
+def line(wall, zone="America/New_York", display=SITE_ZONES, labels=None):
+    return multizone_line(localize(wall, zone), zone, display, labels)
+
+
+# --- the multi-zone line ----------------------------------------------------------------------
+
+def test_seed_webinar_line():
+    assert line(datetime(2021, 11, 21, 11)) == "11am EST, 8am PST, 4pm GMT, 5pm CET"
+
+
+def test_summer_line():
+    assert line(datetime(2026, 6, 14, 11)) == "11am EDT, 8am PDT, 4pm BST, 5pm CEST"
+
+
+def test_line_in_the_march_gap_between_us_and_europe():
+    assert line(datetime(2026, 3, 15, 11)) == "11am EDT, 8am PDT, 3pm GMT, 4pm CET"
+
+
+def test_half_hours_show_minutes_and_the_event_zone_comes_first():
+    assert line(datetime(2026, 7, 1, 19, 30), "Europe/Paris") == \
+        "7:30pm CEST, 1:30pm EDT, 10:30am PDT, 6:30pm BST"
+
+
+def test_a_zone_repeating_label_and_time_is_skipped():
+    # Dublin shows GMT in winter, like London: one entry, not two.
+    assert line(datetime(2021, 11, 21, 11), display=SITE_ZONES + ["Europe/Dublin"]) == \
+        "11am EST, 8am PST, 4pm GMT, 5pm CET"
+    # ...but in summer Dublin is IST at the same instant as 4pm BST, so it stays.
+    assert "4pm IST" in line(datetime(2026, 6, 14, 11), display=SITE_ZONES + ["Europe/Dublin"])
+
+
+def test_clashing_abbreviations_are_labelled_by_city():
+    text = line(datetime(2021, 11, 21, 11), display=SITE_ZONES + ["America/Chicago",
+                                                                  "Asia/Shanghai"])
+    assert "10am Chicago" in text
+    assert "12am Shanghai (Mon 22 Nov)" in text
+    assert "CST" not in text
+
+
+def test_numeric_abbreviations_are_labelled_by_city():
+    text = line(datetime(2021, 11, 21, 11), display=["Asia/Singapore", "America/Sao_Paulo"])
+    assert text == "11am EST, 12am Singapore (Mon 22 Nov), 1pm Sao Paulo"
+
+
+def test_configured_label_and_date_when_the_local_date_differs():
+    text = line(datetime(2021, 11, 21, 11), display=SITE_ZONES + ["Asia/Shanghai"],
+                labels={"Asia/Shanghai": "Beijing"})
+    assert text == "11am EST, 8am PST, 4pm GMT, 5pm CET, 12am Beijing (Mon 22 Nov)"
+
+
+def test_earlier_date_is_shown_too():
+    text = line(datetime(2026, 1, 10, 9), zone="Asia/Tokyo", display=["America/Los_Angeles"])
+    assert text == "9am JST, 4pm PST (Fri 9 Jan)"
+
+
+def test_zone_times_keep_the_aware_local_times():
+    entries = zone_times(datetime(2021, 11, 21, 16, tzinfo=timezone.utc), "America/New_York",
+                         SITE_ZONES)
+    assert [e.local.utcoffset() for e in entries] == [
+        timedelta(hours=h) for h in (-5, -8, 0, 1)]
+
+
+@pytest.mark.parametrize("hour,minute,expected", [
+    (0, 0, "12am"), (0, 30, "12:30am"), (9, 5, "9:05am"), (12, 0, "12pm"), (23, 45, "11:45pm")])
+def test_clock(hour, minute, expected):
+    assert format_clock(datetime(2026, 1, 1, hour, minute)) == expected
+
+
+def test_long_date():
+    assert format_long_date(datetime(2021, 11, 21, 11)) == "Sunday 21 November 2021"
+
+
+# --- gaps and folds ---------------------------------------------------------------------------
+
+def test_a_time_in_the_spring_gap_is_refused_with_what_the_clocks_do():
+    with pytest.raises(NonexistentWallTimeError) as caught:
+        localize(datetime(2026, 3, 8, 2, 30), "America/New_York")
+    assert str(caught.value) == (
+        "2:30am on Sunday 8 March 2026 does not exist in America/New_York: the clocks go "
+        "forward an hour at 2am, straight to 3am. Choose a time before 2am or from 3am.")
+
+
+def test_a_time_in_the_autumn_fold_is_refused_unless_a_side_is_chosen():
+    wall = datetime(2026, 11, 1, 1, 30)
+    with pytest.raises(AmbiguousWallTimeError) as caught:
+        localize(wall, "America/New_York")
+    assert str(caught.value) == (
+        "1:30am on Sunday 1 November 2026 happens twice in America/New_York: the clocks go back "
+        "an hour at 2am, to 1am. Choose the earlier (EDT, UTC−4) or the later (EST, UTC−5).")
+    assert to_utc(wall, "America/New_York", Fold.EARLIER) == datetime(2026, 11, 1, 5, 30)
+    assert to_utc(wall, "America/New_York", "later") == datetime(2026, 11, 1, 6, 30)
+
+
+def test_half_hour_shift_and_standard_offset_changes_are_described():
+    with pytest.raises(NonexistentWallTimeError, match="forward 30 minutes at 2am, straight "
+                                                       "to 2:30am"):
+        localize(datetime(2026, 10, 4, 2, 15), "Australia/Lord_Howe")
+    # Samoa skipped 30 December 2011 entirely when it changed its standard offset.
+    with pytest.raises(NonexistentWallTimeError, match="forward 24 hours"):
+        localize(datetime(2011, 12, 30, 12), "Pacific/Apia")
+
+
+def test_unknown_zone():
+    with pytest.raises(UnknownZoneError, match="“Mars/Olympus” is not a known time zone"):
+        localize(datetime(2026, 1, 1, 12), "Mars/Olympus")
+
+
+def test_localize_never_uses_local_mean_time():
+    assert localize(datetime(2026, 1, 1, 12), "Europe/Paris").utcoffset() == timedelta(hours=1)
+
+
+# --- properties, with the standard library's zoneinfo as an independent oracle ----------------
+
+ZONES = [
+    "America/New_York", "America/Los_Angeles", "America/Chicago", "America/Sao_Paulo",
+    "America/Santiago", "America/St_Johns", "America/Havana", "Europe/London", "Europe/Paris",
+    "Europe/Dublin", "Europe/Moscow", "Europe/Istanbul", "Africa/Cairo", "Africa/Casablanca",
+    "Asia/Shanghai", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Tehran", "Asia/Jerusalem",
+    "Asia/Tokyo", "Australia/Sydney", "Australia/Adelaide", "Australia/Lord_Howe",
+    "Pacific/Auckland", "Pacific/Chatham", "Pacific/Apia", "UTC",
+]
+
+wall_times = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 12, 31))
+
+
+def oracle(wall: datetime, zone: str):
+    """zoneinfo's view: ('gap', None), ('fold', (earlier, later)) or ('unique', instant)."""
+    info = ZoneInfo(zone)
+    first = wall.replace(tzinfo=info, fold=0)
+    second = wall.replace(tzinfo=info, fold=1)
+    round_trip = first.astimezone(timezone.utc).astimezone(info).replace(tzinfo=None)
+    if round_trip != wall:
+        return "gap", None
+    if first.utcoffset() != second.utcoffset():
+        return "fold", (first.astimezone(timezone.utc), second.astimezone(timezone.utc))
+    return "unique", first.astimezone(timezone.utc)
+
+
+@settings(max_examples=400, deadline=None)
+@given(wall=wall_times, zone=st.sampled_from(ZONES))
+def test_instants_agree_with_zoneinfo(wall, zone):
+    kind, expected = oracle(wall, zone)
+    if kind == "gap":
+        with pytest.raises(NonexistentWallTimeError):
+            localize(wall, zone)
+    elif kind == "fold":
+        with pytest.raises(AmbiguousWallTimeError):
+            localize(wall, zone)
+        earlier, later = expected
+        assert localize(wall, zone, Fold.EARLIER) == earlier
+        assert localize(wall, zone, Fold.LATER) == later
+    else:
+        aware = localize(wall, zone)
+        assert aware == expected
+        assert aware.utcoffset() == expected.astimezone(ZoneInfo(zone)).utcoffset()
+
+
+def transitions(zone: str, year: int):
+    """UTC instants in `year` where zoneinfo says the offset changes (found hour by hour)."""
+    info = ZoneInfo(zone)
+    moment = datetime(year, 1, 1, tzinfo=timezone.utc)
+    offset = moment.astimezone(info).utcoffset()
+    while moment.year == year:
+        following = moment + timedelta(hours=1)
+        if following.astimezone(info).utcoffset() != offset:
+            yield following, offset, following.astimezone(info).utcoffset()
+            offset = following.astimezone(info).utcoffset()
+        moment = following
+
+
+@settings(max_examples=150, deadline=None)
+@given(zone=st.sampled_from([z for z in ZONES if z != "UTC"]),
+       year=st.integers(min_value=2005, max_value=2030),
+       minutes=st.integers(min_value=-90, max_value=90))
+def test_dst_edges_agree_with_zoneinfo(zone, year, minutes):
+    edges = list(transitions(zone, year))
+    assume(edges)
+    for instant, before, after in edges:
+        # A wall time near the edge, on either side of it.
+        wall = (instant + before + timedelta(minutes=minutes)).replace(tzinfo=None)
+        kind, expected = oracle(wall, zone)
+        if kind == "unique":
+            assert localize(wall, zone) == expected
+        elif kind == "gap":
+            with pytest.raises(NonexistentWallTimeError):
+                localize(wall, zone)
+        else:
+            assert (localize(wall, zone, "earlier"), localize(wall, zone, "later")) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(instant=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 12, 31),
+                            timezones=st.just(timezone.utc)),
+       zones=st.lists(st.sampled_from(ZONES), min_size=1, max_size=6))
+def test_line_shows_each_zones_wall_time_as_zoneinfo_computes_it(instant, zones):
+    for entry in zone_times(instant, zones[0], zones[1:]):
+        local = instant.astimezone(ZoneInfo(entry.zone))
+        assert entry.local.replace(tzinfo=None) == local.replace(tzinfo=None)
+        assert entry.text.startswith(format_clock(local) + " ")
