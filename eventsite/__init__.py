@@ -52,8 +52,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from eventsite.api.views import bp as api_bp
+    from eventsite.feeds.views import bp as feeds_bp
     from eventsite.public.views import bp as public_bp
 
+    # Feeds first: /events/<slug>.ics must win over the page at /events/<slug>.
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
 

@@ -67,6 +67,7 @@ class Config:
             env.get("DISPLAY_TIMEZONES", DEFAULT_DISPLAY_TIMEZONES), "DISPLAY_TIMEZONES")
         self.ZONE_LABELS = parse_zone_labels(env.get("ZONE_LABELS", ""))
         self.EVENTS_PER_PAGE = int(env.get("EVENTS_PER_PAGE", "20"))
+        self.ORGANIZER_EMAIL = env.get("ORGANIZER_EMAIL", "")
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     def as_dict(self) -> dict:

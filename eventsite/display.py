@@ -6,8 +6,10 @@ the same string everywhere. Registered as template filters: templates do no date
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from flask import Flask, current_app
 from markupsafe import Markup, escape
@@ -16,6 +18,7 @@ from eventsite.domain.text import format_duration
 from eventsite.domain.timezones import ZoneTime, format_long_date, get_zone, zone_times
 from eventsite.markdown import render_markdown
 from eventsite.models import Event, LocationVisibility, SpeakerRole
+from eventsite.urls import site_url
 
 
 def event_zone_times(event: Event) -> list[ZoneTime]:
@@ -50,12 +53,12 @@ def event_duration(event: Event) -> str:
 
 
 def utc_aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def iso_utc(moment: datetime) -> str:
     """'2021-11-21T16:00:00Z' for a stored (naive UTC) datetime."""
-    return utc_aware(moment).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_aware(moment).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def offset_minutes(entry: ZoneTime) -> int:
@@ -101,7 +104,46 @@ def location_line(event: Event) -> Markup:
     return human_join(parts)
 
 
+def uuid_urn(hex_uid: str) -> str:
+    """'urn:uuid:4d369dcd-...' for an event's stored uid (a stable Atom entry id)."""
+    return uuid.UUID(hex_uid).urn
+
+
+def subscribe_links(feed_url: str, name: str) -> dict[str, str]:
+    """Ways to subscribe to an https feed URL: webcal://, Google Calendar, Outlook.com."""
+    webcal = "webcal://" + feed_url.split("://", 1)[1]
+    return {
+        "https": feed_url,
+        "webcal": webcal,
+        "google": "https://calendar.google.com/calendar/render?" + urlencode({"cid": webcal}),
+        "outlook": "https://outlook.live.com/calendar/0/addfromweb?" + urlencode(
+            {"url": feed_url, "name": name}),
+    }
+
+
+def add_to_calendar_links(event: Event) -> dict[str, str]:
+    """One event into a calendar: the .ics download, Google and Outlook.com templates."""
+    page = site_url("public.event", slug=event.slug)
+    details = f"{event_time_line(event)}\n\n{event.summary}\n\n{page}".strip()
+    location = ", ".join(loc.name for loc in event.public_locations) or event.venue_name
+    compact = "%Y%m%dT%H%M%SZ"
+    return {
+        "ics": site_url("feeds.event", slug=event.slug),
+        "google": "https://calendar.google.com/calendar/render?" + urlencode({
+            "action": "TEMPLATE", "text": event.title,
+            "dates": f"{event.starts_utc:{compact}}/{event.ends_utc:{compact}}",
+            "details": details, "location": location, "ctz": event.timezone}),
+        "outlook": "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode({
+            "path": "/calendar/action/compose", "rru": "addevent", "subject": event.title,
+            "startdt": iso_utc(event.starts_utc), "enddt": iso_utc(event.ends_utc),
+            "body": details, "location": location}),
+    }
+
+
 def register(app: Flask) -> None:
+    app.add_template_filter(add_to_calendar_links, "calendar_links")
+    app.add_template_global(subscribe_links, "subscribe_links")
+    app.add_template_filter(uuid_urn, "uuid_urn")
     app.add_template_filter(location_line, "location_line")
     app.add_template_filter(event_zone_times, "zone_times")
     app.add_template_filter(event_time_line, "time_line")
@@ -115,4 +157,4 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def site_settings():
-        return {"site_name": app.config["SITE_NAME"]}
+        return {"site_name": app.config["SITE_NAME"], "site_url": site_url}

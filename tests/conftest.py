@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import zoneinfo
 
 import pytest
 from sqlalchemy import text
@@ -16,6 +17,11 @@ from eventsite.config import TestConfig
 from eventsite.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
+
+# zoneinfo is the tests' oracle (and icalendar's zone provider when it parses): it must read
+# the same IANA release as pytz. The system's copy may be older, and rules do change (Cuba's and
+# Morocco's did in 2026); the `tzdata` package tracks releases as pytz does.
+zoneinfo.reset_tzpath(to=[])
 
 
 @pytest.fixture(scope="session")

@@ -1,25 +1,9 @@
 """Queries per page do not grow with the number of events listed on it."""
 
-from contextlib import contextmanager
-
-from sqlalchemy import event as sa_event
 
 from eventsite.extensions import db
 from tests.factories import days_from_today, make_event, wall
-
-
-@contextmanager
-def counting_statements():
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", record)
+from tests.sql import counting_statements
 
 
 def add_events(count: int, offset: int = 0):

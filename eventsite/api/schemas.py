@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from eventsite.urls import site_url
-
 from eventsite.display import event_zone_times, iso_utc, local_end, local_start
 from eventsite.models import Event
+from eventsite.urls import site_url
 
 
 def event_json(event: Event) -> dict:
@@ -14,6 +13,7 @@ def event_json(event: Event) -> dict:
         "slug": event.slug,
         "title": event.title,
         "url": site_url("public.event", slug=event.slug),
+        "ics_url": site_url("feeds.event", slug=event.slug),
         "summary": event.summary,
         "start": local_start(event).isoformat(),
         "end": local_end(event).isoformat(),

@@ -35,3 +35,10 @@ def format_duration(minutes: int) -> str:
     if mins or not hours:
         parts.append(f"{mins} minute{'s' if mins != 1 else ''}")
     return " ".join(parts)
+
+
+def join_names(names: list[str]) -> str:
+    """['Zoom', 'YouTube', 'Twitch'] -> 'Zoom, YouTube and Twitch'."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

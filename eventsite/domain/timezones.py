@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytz
 
@@ -38,7 +38,7 @@ _MINUTE = timedelta(minutes=1)
 
 def utcnow() -> datetime:
     """The current instant as a naive UTC datetime, the form the database keeps."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Fold(enum.StrEnum):
@@ -57,7 +57,8 @@ class UnknownZoneError(WallTimeError):
 
     def __init__(self, name: str):
         self.name = name
-        super().__init__(f"“{name}” is not a known time zone; use an IANA name such as Europe/Paris.")
+        super().__init__(
+            f"“{name}” is not a known time zone; use an IANA name such as Europe/Paris.")
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def localize(wall: datetime, zone_name: str, fold: Fold | str | None = None) -> 
 
 def to_utc(wall: datetime, zone_name: str, fold: Fold | str | None = None) -> datetime:
     """The naive UTC datetime (as stored) for a wall time in a zone."""
-    return localize(wall, zone_name, fold).astimezone(timezone.utc).replace(tzinfo=None)
+    return localize(wall, zone_name, fold).astimezone(UTC).replace(tzinfo=None)
 
 
 def _at(zone, utc_naive: datetime) -> datetime:
@@ -262,7 +263,7 @@ def zone_times(
     already shown (same label, same time) is left out.
     """
     if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=timezone.utc)
+        instant = instant.replace(tzinfo=UTC)
     labels = labels or {}
     names = list(dict.fromkeys([event_zone, *display_zones]))
     locals_ = [instant.astimezone(get_zone(name)) for name in names]
@@ -274,7 +275,7 @@ def zone_times(
     event_date = locals_[0].date()
     entries: list[ZoneTime] = []
     seen: set[tuple[str, datetime]] = set()
-    for name, local in zip(names, locals_):
+    for name, local in zip(names, locals_, strict=True):
         abbreviation = local.tzname()
         if name in labels:
             label = labels[name]

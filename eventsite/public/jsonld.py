@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from eventsite.urls import site_url
-
 from eventsite.display import local_end, local_start
 from eventsite.models import Event, EventFormat, EventStatus, OrganisationRole
+from eventsite.urls import site_url
 
 _ATTENDANCE = {
     EventFormat.ONLINE: "https://schema.org/OnlineEventAttendanceMode",

@@ -3,8 +3,8 @@
 from flask import Blueprint, abort, current_app, render_template, request
 
 from eventsite.public.jsonld import event_jsonld
-from eventsite.urls import site_url
 from eventsite.services import listings
+from eventsite.urls import site_url
 
 bp = Blueprint("public", __name__)
 

@@ -13,7 +13,14 @@ from datetime import datetime
 from sqlalchemy import func, or_
 
 from eventsite.domain.text import SLUG_PATTERN, is_web_url, slugify
-from eventsite.domain.timezones import Fold, UnknownZoneError, WallTimeError, get_zone, to_utc
+from eventsite.domain.timezones import (
+    Fold,
+    UnknownZoneError,
+    WallTimeError,
+    get_zone,
+    to_utc,
+    utcnow,
+)
 from eventsite.extensions import db
 from eventsite.models import (
     Event,
@@ -298,49 +305,38 @@ def _unique_slug(base: str, taken: Callable[[str], bool]) -> str:
     return candidate
 
 
-def _normalised_name(name: str) -> str:
-    return " ".join(name.split()).casefold()
+def _find_or_create_named(model, name: str, detail: str, value: str):
+    """The row of `model` with that name (ignoring case and spacing), or a new one with a slug.
+
+    Rows added earlier in this session count too: an import may name one new speaker in
+    several events. A known row gets `detail` (affiliation, website) only if it had none.
+    """
+    name = " ".join(name.split())
+    key = name.casefold()
+    pending = [row for row in db.session.new if isinstance(row, model)]
+    found = next((row for row in pending if row.name.casefold() == key), None)
+    if found is None:
+        found = db.session.scalar(db.select(model).where(or_(
+            model.name == name, func.lower(model.name) == name.lower())).limit(1))
+    if found is None:
+        taken = {row.slug for row in pending}
+        slug = _unique_slug(slugify(name) or model.__name__.lower(), lambda s: s in taken or (
+            db.session.scalar(db.select(model.id).where(model.slug == s)) is not None))
+        found = model(name=name, slug=slug, **{detail: value})
+        db.session.add(found)
+    elif value and not getattr(found, detail):
+        setattr(found, detail, value)
+    return found
 
 
 def find_or_create_speaker(name: str, affiliation: str = "") -> Speaker:
-    """The speaker of that name (matched ignoring case and spacing), or a new one."""
-    key = _normalised_name(name)
-    for pending in db.session.new:  # created earlier in this same import
-        if isinstance(pending, Speaker) and _normalised_name(pending.name) == key:
-            return pending
-    name = " ".join(name.split())
-    speaker = db.session.scalar(db.select(Speaker).where(or_(
-        Speaker.name == name, func.lower(Speaker.name) == name.lower())).limit(1))
-    if speaker is None:
-        taken = {s.slug for s in db.session.new if isinstance(s, Speaker)}
-        slug = _unique_slug(slugify(name) or "speaker", lambda s: s in taken or db.session.scalar(
-            db.select(Speaker.id).where(Speaker.slug == s)) is not None)
-        speaker = Speaker(name=name, slug=slug, affiliation=affiliation)
-        db.session.add(speaker)
-    elif affiliation and not speaker.affiliation:
-        speaker.affiliation = affiliation
-    return speaker
+    """The speaker of that name, or a new one."""
+    return _find_or_create_named(Speaker, name, "affiliation", affiliation)
 
 
 def find_or_create_organisation(name: str, url: str = "") -> Organisation:
     """The organisation of that name, or a new one."""
-    for pending in db.session.new:
-        if isinstance(pending, Organisation) and _normalised_name(pending.name) == \
-                _normalised_name(name):
-            return pending
-    name = " ".join(name.split())
-    organisation = db.session.scalar(db.select(Organisation).where(or_(
-        Organisation.name == name, func.lower(Organisation.name) == name.lower())).limit(1))
-    if organisation is None:
-        taken = {o.slug for o in db.session.new if isinstance(o, Organisation)}
-        slug = _unique_slug(slugify(name) or "organisation", lambda s: s in taken or (
-            db.session.scalar(db.select(Organisation.id).where(Organisation.slug == s))
-            is not None))
-        organisation = Organisation(name=name, slug=slug, website=url)
-        db.session.add(organisation)
-    elif url and not organisation.website:
-        organisation.website = url
-    return organisation
+    return _find_or_create_named(Organisation, name, "website", url)
 
 
 def find_or_create_tags(names: Iterable[str]) -> list[Tag]:
@@ -359,44 +355,134 @@ def find_or_create_tags(names: Iterable[str]) -> list[Tag]:
     return tags
 
 
-def _build_event(data: EventInput, schedule: _Schedule, slug: str) -> Event:
+def _apply(event: Event, data: EventInput, schedule: _Schedule) -> None:
+    """Copy validated input onto an event, reusing link rows that stay (so an edit never
+    inserts a (event, speaker) pair before deleting the old one)."""
     # No autoflush while the graph is half built: the lookups below already see objects
     # pending in this session (an import may name one new speaker in several events).
     with db.session.no_autoflush:
-        event = Event(
-            slug=slug, title=data.title, summary=data.summary, description=data.description,
-            starts_local=data.starts_local, ends_local=data.ends_local, timezone=data.timezone,
-            starts_utc=schedule.starts_utc, ends_utc=schedule.ends_utc,
-            display_timezones=data.display_timezones, format=data.format, status=data.status,
-            status_note=data.status_note, venue_name=data.venue_name,
-            venue_address=data.venue_address,
-            registration_mode=(RegistrationMode.EXTERNAL if data.registration_url
-                               else RegistrationMode.NONE),
-            registration_url=data.registration_url, registration_label=data.registration_label,
-            tags=find_or_create_tags(data.tags),
-        )
-        db.session.add(event)
-        event.speaker_links = [
-            EventSpeaker(speaker=find_or_create_speaker(s.name, s.affiliation), role=s.role,
-                         position=i)
-            for i, s in enumerate(_first_per_name(data.speakers))
-        ]
-        event.organisation_links = [
-            EventOrganisation(organisation=find_or_create_organisation(o.name, o.url),
-                              role=o.role, position=i)
-            for i, o in enumerate(_first_per_name(data.organisations))
-        ]
+        event.title, event.summary, event.description = data.title, data.summary, \
+            data.description
+        event.starts_local, event.ends_local, event.timezone = \
+            data.starts_local, data.ends_local, data.timezone
+        event.starts_utc, event.ends_utc = schedule.starts_utc, schedule.ends_utc
+        event.display_timezones = data.display_timezones
+        event.format, event.status, event.status_note = data.format, data.status, \
+            data.status_note
+        event.venue_name, event.venue_address = data.venue_name, data.venue_address
+        event.registration_mode = (RegistrationMode.EXTERNAL if data.registration_url
+                                   else RegistrationMode.NONE)
+        event.registration_url = data.registration_url
+        event.registration_label = data.registration_label
+        event.tags = find_or_create_tags(data.tags)
+
+        event.speaker_links = _relink(
+            event.speaker_links, "speaker", data.speakers,
+            lambda item: find_or_create_speaker(item.name, item.affiliation), EventSpeaker)
+        event.organisation_links = _relink(
+            event.organisation_links, "organisation", data.organisations,
+            lambda item: find_or_create_organisation(item.name, item.url), EventOrganisation)
         event.locations = [
             Location(name=loc.name, url=loc.url, visibility=loc.visibility, position=i)
             for i, loc in enumerate(data.locations)
         ]
+
+
+def _relink(current: list, target: str, items: list, find: Callable, link_class) -> list:
+    """Link rows for `items` in order, keeping the existing row for a person or organisation
+    that stays linked (an insert of the same pair before the delete would break uniqueness)."""
+    existing = {getattr(link, target).id: link for link in current}
+    links = []
+    for position, item in enumerate(_first_per_name(items)):
+        linked = find(item)
+        link = existing.get(linked.id) if linked.id else None
+        link = link or link_class(**{target: linked})
+        link.role, link.position = item.role, position
+        links.append(link)
+    return links
+
+
+def _build_event(data: EventInput, schedule: _Schedule, slug: str) -> Event:
+    event = Event(slug=slug)
+    db.session.add(event)
+    _apply(event, data, schedule)
     return event
+
+
+def _material(event: Event) -> tuple:
+    """What attendees' calendars must hear about: time, place and status."""
+    return (event.starts_utc, event.ends_utc, event.timezone, event.status, event.status_note,
+            event.format, event.venue_name, event.venue_address,
+            tuple((loc.name, loc.url, loc.visibility) for loc in event.locations))
+
+
+def _touch(event: Event, before: tuple) -> None:
+    """Record an edit: always a new updated_at (feeds key on it), and a new revision when
+    time, place or status changed (it becomes the iCalendar SEQUENCE)."""
+    event.updated_at = utcnow()
+    if _material(event) != before:
+        event.revision += 1
+
+
+def update_event(event: Event, data: EventInput) -> Event:
+    """Validate and apply an organiser's edit to an existing event."""
+    schedule = check_event(data)
+    if data.slug and data.slug != event.slug:
+        if _slug_taken(data.slug, exclude_id=event.id):
+            raise ValidationError({"slug": f"“{data.slug}” is already used by another event"})
+        event.slug = data.slug
+    before = _material(event)
+    _apply(event, data, schedule)
+    _touch(event, before)
+    db.session.commit()
+    return event
+
+
+def set_status(event: Event, status: EventStatus, note: str = "") -> Event:
+    """Publish, cancel or postpone an event, with an optional public note."""
+    if len(note) > LIMITS["status_note"]:
+        raise ValidationError({"status_note": f"is too long (at most {LIMITS['status_note']})"})
+    before = _material(event)
+    event.status, event.status_note = status, note.strip()
+    _touch(event, before)
+    db.session.commit()
+    return event
+
+
+def cancel_event(event: Event, note: str = "") -> Event:
+    """Cancel: the event stays visible, and in feeds, marked as cancelled."""
+    return set_status(event, EventStatus.CANCELLED, note)
+
+
+def postpone_event(event: Event, note: str = "") -> Event:
+    return set_status(event, EventStatus.POSTPONED, note)
+
+
+def event_input_from(event: Event, **changes) -> EventInput:
+    """The current state of an event as input, with some fields changed (for edits)."""
+    data = EventInput(
+        title=event.title, starts_local=event.starts_local, ends_local=event.ends_local,
+        timezone=event.timezone, slug=event.slug, summary=event.summary,
+        description=event.description, format=event.format, status=event.status,
+        status_note=event.status_note, tags=[tag.name for tag in event.tags],
+        display_timezones=event.display_timezones,
+        speakers=[SpeakerInput(link.speaker.name, link.speaker.affiliation, link.role)
+                  for link in event.speaker_links],
+        organisations=[OrganisationInput(link.organisation.name, link.organisation.website,
+                                         link.role) for link in event.organisation_links],
+        locations=[LocationInput(loc.name, loc.url, loc.visibility) for loc in event.locations],
+        registration_url=event.registration_url, registration_label=event.registration_label,
+        venue_name=event.venue_name, venue_address=event.venue_address,
+    )
+    for key, value in changes.items():
+        setattr(data, key, value)
+    return data
 
 
 def _first_per_name(items):
     seen = set()
     for item in items:
-        key = _normalised_name(item.name)
+        key = " ".join(item.name.split()).casefold()
         if key not in seen:
             seen.add(key)
             yield item

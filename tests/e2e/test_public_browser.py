@@ -50,3 +50,21 @@ def test_home_on_a_phone_without_javascript(new_context, live_server, output_pat
     page.screenshot(path=os.path.join(output_path, "home-phone.png"), full_page=True)
     page.get_by_role("link", name="Continue reading about Webinar in Shanghai").click()
     assert page.locator("h1").inner_text().startswith("Webinar in Shanghai")
+
+
+def test_subscribe_menu_opens_without_javascript(new_context, live_server, output_path):
+    make_event(title="Subscribable", start=wall(days_from_today(3), 11),
+               end=wall(days_from_today(3), 12))
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto(live_server + "/")
+    menu = page.locator("details.subscribe")
+    assert not menu.locator("input").is_visible()
+    menu.locator("summary").click()
+    assert menu.get_by_role("link", name="Open in your calendar app").get_attribute(
+        "href") == "webcal://eventsite.test/calendar.ics"
+    assert menu.locator("input").input_value() == "http://eventsite.test/calendar.ics"
+    page.screenshot(path=os.path.join(output_path, "subscribe-menu.png"))
+    page.get_by_role("link", name="Subscribable").click()
+    assert page.get_by_role("link", name="Download .ics").is_visible()
+    assert "calendar.google.com" in page.get_by_role(
+        "link", name="Google Calendar").get_attribute("href")

@@ -1,0 +1,255 @@
+"""Calendar and Atom feeds: which events each holds, its version, and its bytes.
+
+Calendar apps poll feeds all day, so the cheap path matters most. A feed's version comes from
+one aggregate query (how many events, their ids, revisions and latest change); the ETag is
+derived from it, so a conditional request is answered without building anything, and built
+bytes are kept per version until an event in the feed changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from sqlalchemy import Select, func
+
+from eventsite.display import event_date, event_time_line, iso_utc, speakers_by_role
+from eventsite.domain.ical import CalendarEntry, CalendarInfo, build_calendar
+from eventsite.domain.text import join_names
+from eventsite.domain.timezones import utcnow
+from eventsite.extensions import db
+from eventsite.models import Event, EventStatus, LocationVisibility
+from eventsite.services import listings
+from eventsite.urls import site_url
+
+# Raise when the bytes a feed holds change shape, so clients' stored ETags stop matching.
+FORMAT_VERSION = "1"
+FEED_WINDOW = timedelta(days=90)  # how far back the calendar feeds reach
+ATOM_LIMIT = 50
+_EPOCH = datetime(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A feed: its cache key, what it says of itself, and the query for its events."""
+
+    key: str
+    name: str
+    description: str
+    query: Select
+    kind: str = "ics"  # or "atom"
+
+
+@dataclass(frozen=True)
+class FeedState:
+    etag: str
+    last_modified: datetime  # naive UTC
+
+
+# --- which events ------------------------------------------------------------------------------
+
+def _window(query: Select) -> Select:
+    """Everything listed from 90 days ago onwards, cancelled and postponed included."""
+    return query.where(Event.ends_utc >= utcnow() - FEED_WINDOW).order_by(
+        Event.starts_utc, Event.id)
+
+
+def site_feed() -> Feed:
+    name = current_app.config["SITE_NAME"]
+    return Feed("site", name, f"Events from {name}", _window(listings.listed_events()))
+
+
+def tag_feed(tag_name: str) -> Feed | None:
+    tag = listings.tag_by_name(tag_name)
+    if tag is None:
+        return None
+    site = current_app.config["SITE_NAME"]
+    return Feed(f"tag:{tag.name}", f"{site}: {tag.name}", f"Events tagged {tag.name}",
+                _window(listings.with_tag(listings.listed_events(), tag.name)))
+
+
+def speaker_feed(slug: str) -> Feed | None:
+    speaker = listings.speaker_by_slug(slug)
+    if speaker is None:
+        return None
+    site = current_app.config["SITE_NAME"]
+    return Feed(f"speaker:{speaker.id}", f"{site}: {speaker.name}",
+                f"Events with {speaker.name}",
+                _window(listings.with_speaker(listings.listed_events(), speaker)))
+
+
+def organisation_feed(slug: str) -> Feed | None:
+    organisation = listings.organisation_by_slug(slug)
+    if organisation is None:
+        return None
+    site = current_app.config["SITE_NAME"]
+    return Feed(f"organisation:{organisation.id}", f"{site}: {organisation.name}",
+                f"Events of {organisation.name}",
+                _window(listings.with_organisation(listings.listed_events(), organisation)))
+
+
+def event_feed(slug: str) -> Feed | None:
+    """One event's .ics (any age, as long as visitors may see it)."""
+    query = listings.listed_events().where(Event.slug == slug)
+    if db.session.scalar(query.with_only_columns(Event.id)) is None:
+        return None
+    return Feed(f"event:{slug}", current_app.config["SITE_NAME"], "", query)
+
+
+def atom_feed() -> Feed:
+    name = current_app.config["SITE_NAME"]
+    return Feed("atom", name, f"Upcoming events from {name}",
+                listings.upcoming().limit(ATOM_LIMIT), kind="atom")
+
+
+# --- versions and bytes ------------------------------------------------------------------------
+
+def _settings_fingerprint() -> str:
+    config = current_app.config
+    return repr((config["SITE_NAME"], config["SITE_URL"], config["DISPLAY_TIMEZONES"],
+                 sorted(config["ZONE_LABELS"].items()), organizer(), FORMAT_VERSION))
+
+
+def feed_state(feed: Feed) -> FeedState:
+    """The feed's version from one aggregate query; nothing is built."""
+    members = feed.query.order_by(None).with_only_columns(
+        Event.id, Event.revision, Event.updated_at).subquery()
+    count, newest, id_sum, revision_sum = db.session.execute(db.select(
+        func.count(members.c.id), func.max(members.c.updated_at),
+        func.coalesce(func.sum(members.c.id), 0),
+        func.coalesce(func.sum(members.c.revision), 0))).one()
+    newest = newest or _EPOCH
+    version = f"{feed.key}|{count}|{newest.isoformat()}|{id_sum}|{revision_sum}|" \
+              f"{_settings_fingerprint()}"
+    etag = hashlib.blake2b(version.encode(), digest_size=16).hexdigest()
+    return FeedState(etag=etag, last_modified=newest.replace(microsecond=0))
+
+
+class FeedCache:
+    """Built feed bytes by ETag, the least recently used dropped first. One per app."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_build(self, etag: str, build: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            if etag in self._items:
+                self._items.move_to_end(etag)
+                return self._items[etag]
+        body = build()
+        with self._lock:
+            self._items[etag] = body
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return body
+
+
+def _cache() -> FeedCache:
+    return current_app.extensions.setdefault("eventsite.feed_cache", FeedCache())
+
+
+def feed_bytes(feed: Feed, state: FeedState) -> bytes:
+    """The feed's bytes for this version: from the cache, or built once."""
+    build = _build_atom if feed.kind == "atom" else _build_ics
+    return _cache().get_or_build(state.etag, lambda: build(feed, state))
+
+
+def _build_ics(feed: Feed, state: FeedState) -> bytes:
+    events = db.session.scalars(feed.query).all()
+    return build_calendar(calendar_info(feed.name, feed.description),
+                          [calendar_entry(event) for event in events])
+
+
+def _build_atom(feed: Feed, state: FeedState) -> bytes:
+    events = db.session.scalars(feed.query).all()
+    return render_template("feeds/events.atom.xml", feed=feed, events=events,
+                           updated=iso_utc(state.last_modified)).encode("utf-8")
+
+
+# --- events as calendar entries ---------------------------------------------------------------
+
+def organizer() -> tuple[str, str]:
+    """(name, e-mail) of the ORGANIZER that METHOD:PUBLISH requires: the site itself."""
+    config = current_app.config
+    email = config.get("ORGANIZER_EMAIL") or \
+        f"events@{urlsplit(config['SITE_URL']).hostname or 'localhost'}"
+    return config["SITE_NAME"], email
+
+
+def calendar_info(name: str, description: str = "", method: str = "PUBLISH") -> CalendarInfo:
+    organizer_name, organizer_email = organizer()
+    return CalendarInfo(name=name, description=description, method=method,
+                        organizer_name=organizer_name, organizer_email=organizer_email,
+                        prodid=f"-//{organizer_name}//eventsite//EN")
+
+
+def event_uid(event: Event) -> str:
+    """The same for the life of the event, in every feed and download."""
+    return f"{event.uid}@eventsite"
+
+
+_STATUS = {EventStatus.CANCELLED: "CANCELLED", EventStatus.POSTPONED: "TENTATIVE"}
+
+
+def calendar_entry(event: Event, private_links: bool = False) -> CalendarEntry:
+    """An event as calendars show it. Registrant-only links only when `private_links`."""
+    summary = event.title
+    if event.status is EventStatus.CANCELLED:
+        summary = f"Cancelled: {summary}"
+    elif event.status is EventStatus.POSTPONED:
+        summary = f"Postponed: {summary}"
+    return CalendarEntry(
+        uid=event_uid(event), summary=summary, starts_utc=event.starts_utc,
+        ends_utc=event.ends_utc, timezone=event.timezone,
+        description=event_description(event, private_links),
+        url=site_url("public.event", slug=event.slug), location=location_text(event),
+        status=_STATUS.get(event.status, "CONFIRMED"), sequence=event.revision,
+        created=event.created_at, last_modified=event.updated_at,
+        categories=[tag.name for tag in event.tags],
+    )
+
+
+def location_text(event: Event) -> str:
+    """'Zoom and YouTube', or the venue (with its address) for events held in a place."""
+    names = [loc.name for loc in event.locations]
+    if event.venue_name:
+        venue = ", ".join(filter(None, (event.venue_name, event.venue_address)))
+        return f"{venue} (and {join_names(names)})" if names else venue
+    return join_names(names)
+
+
+def event_description(event: Event, private_links: bool = False) -> str:
+    """The plain-text body: the announcement, in the same words as the page."""
+    lines = []
+    if event.status in (EventStatus.CANCELLED, EventStatus.POSTPONED):
+        lines.append(f"This event has been {event.status.value}."
+                     + (f" {event.status_note}" if event.status_note else ""))
+        lines.append("")
+    lines.append(f"Date: {event_date(event)}")
+    lines.append(f"Time: {event_time_line(event)}")
+    for heading, links in speakers_by_role(event):
+        lines.append(f"{heading}: " + "; ".join(_person(link.speaker) for link in links))
+    for loc in event.locations:
+        if loc.visibility is LocationVisibility.PUBLIC or private_links:
+            lines.append(f"{loc.name}: {loc.url}" if loc.url else loc.name)
+    if event.venue_name:
+        lines.append("Venue: " + ", ".join(filter(None, (event.venue_name, event.venue_address))))
+    if event.registration_url:
+        lines.append(f"Registration ({event.registration_label or 'register'}): "
+                     f"{event.registration_url}")
+    if event.summary:
+        lines += ["", event.summary]
+    lines += ["", f"Details: {site_url('public.event', slug=event.slug)}"]
+    return "\n".join(lines)
+
+
+def _person(speaker) -> str:
+    return speaker.name + (f" ({speaker.affiliation})" if speaker.affiliation else "")
