@@ -245,3 +245,23 @@ def test_feeds_do_not_query_per_event(client, app, path):
     with counting_statements() as many:
         client.get(path)
     assert len(many) == len(few)
+
+
+def test_the_feed_cache_is_bounded_in_bytes():
+    from eventsite.services.feeds import FeedCache
+
+    cache = FeedCache(max_bytes=100)
+    builds = []
+
+    def build(tag, size):
+        def run():
+            builds.append(tag)
+            return b"x" * size
+        return run
+
+    cache.get_or_build("a", build("a", 60))
+    cache.get_or_build("a", build("a", 60))
+    cache.get_or_build("b", build("b", 60))  # pushes "a" out
+    cache.get_or_build("b", build("b", 60))
+    cache.get_or_build("a", build("a", 60))
+    assert builds == ["a", "b", "a"]

@@ -129,3 +129,10 @@ def test_recompute_utc_follows_the_wall_time(runner):
     db.session.refresh(event)
     assert event.starts_utc == datetime(2021, 11, 21, 16)
     assert event.revision == revision + 1
+
+
+def test_an_event_lasts_at_most_a_month(runner, tmp_path):
+    record = event_record(start="2027-01-01T10:00", end="2027-02-15T10:00")
+    result = runner.invoke(args=["import-events", write(tmp_path, [record])])
+    assert result.exit_code != 0
+    assert "end: is too far after the start: an event lasts at most 31 days" in result.output

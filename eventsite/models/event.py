@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
@@ -70,6 +70,10 @@ class Tag(db.Model):
 
 class Event(db.Model):
     __tablename__ = "events"
+
+    # Longer series are better listed as separate events. The cap also bounds the listings'
+    # index scans: an event ending after T started after T - MAX_DURATION.
+    MAX_DURATION = timedelta(days=31)
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stable identity for calendar UIDs: never changes when the title or slug does.
     uid: Mapped[str] = mapped_column(String(64), unique=True, default=new_uid)

@@ -283,6 +283,10 @@ def check_event(data: EventInput) -> _Schedule:
                     ends_utc = instant
     if starts_utc and ends_utc and ends_utc <= starts_utc:
         check.add("end", "must be after the start")
+    elif starts_utc and ends_utc and ends_utc - starts_utc > Event.MAX_DURATION:
+        check.add("end", f"is too far after the start: an event lasts at most "
+                         f"{Event.MAX_DURATION.days} days (list a longer series as separate "
+                         f"events)")
     if check.errors:
         raise ValidationError(check.errors)
     return _Schedule(starts_utc, ends_utc)

@@ -56,8 +56,7 @@ class FeedState:
 
 def _window(query: Select) -> Select:
     """Everything listed from 90 days ago onwards, cancelled and postponed included."""
-    return query.where(Event.ends_utc >= utcnow() - FEED_WINDOW).order_by(
-        Event.starts_utc, Event.id)
+    return listings.ending_after(query, utcnow() - FEED_WINDOW)
 
 
 def site_feed() -> Feed:
@@ -132,11 +131,13 @@ def feed_state(feed: Feed) -> FeedState:
 
 
 class FeedCache:
-    """Built feed bytes by ETag, the least recently used dropped first. One per app."""
+    """Built feed bytes by ETag, least recently used dropped first, bounded in bytes (one
+    site feed can be a megabyte). One per app, shared by its threads."""
 
-    def __init__(self, size: int = 64):
-        self.size = size
+    def __init__(self, max_bytes: int = 16 * 1024 * 1024):
+        self.max_bytes = max_bytes
         self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
         self._lock = threading.Lock()
 
     def get_or_build(self, etag: str, build: Callable[[], bytes]) -> bytes:
@@ -146,14 +147,18 @@ class FeedCache:
                 return self._items[etag]
         body = build()
         with self._lock:
-            self._items[etag] = body
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            if etag not in self._items:
+                self._items[etag] = body
+                self._size += len(body)
+            while self._size > self.max_bytes and len(self._items) > 1:
+                _, dropped = self._items.popitem(last=False)
+                self._size -= len(dropped)
         return body
 
 
 def _cache() -> FeedCache:
-    return current_app.extensions.setdefault("eventsite.feed_cache", FeedCache())
+    return current_app.extensions.setdefault(
+        "eventsite.feed_cache", FeedCache(current_app.config["FEED_CACHE_BYTES"]))
 
 
 def feed_bytes(feed: Feed, state: FeedState) -> bytes:

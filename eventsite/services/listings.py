@@ -28,11 +28,21 @@ def listed_events() -> Select:
     return db.select(Event).where(Event.status.in_(LISTED))
 
 
+def ending_after(query: Select, moment: datetime) -> Select:
+    """Events still running at `moment` or later, soonest first.
+
+    The bound on starts_utc is implied by Event.MAX_DURATION; stating it lets the database
+    walk the starts_utc index from just before `moment` instead of from the first event ever,
+    so the cost does not grow with the archive.
+    """
+    return query.where(Event.ends_utc >= moment,
+                       Event.starts_utc >= moment - Event.MAX_DURATION).order_by(
+        Event.starts_utc, Event.id)
+
+
 def upcoming(query: Select | None = None, now: datetime | None = None) -> Select:
     """Events not yet over (ongoing ones included), soonest first."""
-    query = listed_events() if query is None else query
-    return query.where(Event.ends_utc >= (now or utcnow())).order_by(
-        Event.starts_utc, Event.id)
+    return ending_after(listed_events() if query is None else query, now or utcnow())
 
 
 def past(query: Select | None = None, now: datetime | None = None) -> Select:
