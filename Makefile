@@ -13,7 +13,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml tests/js/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[postgres,test]'
+	$(BIN)/python -m pip install --quiet -e '.[postgres,redis,test]'
 	@# Thunderbird's calendar parser, which the tests run over every feed (needs node and npm).
 	if command -v npm >/dev/null; then npm ci --prefix tests/js --silent --no-audit --no-fund; \
 	else echo "npm not found: the calendar tests that use ical.js will fail"; fi

@@ -7,7 +7,7 @@ defaults: aware DTSTART/DTEND and add_missing_timezones() (VTIMEZONEs over 1970-
 from __future__ import annotations
 
 import time
-from datetime import timezone
+from datetime import UTC
 
 from icalendar import Calendar, Event
 
@@ -43,10 +43,10 @@ def _with_icalendar_defaults(info, entries) -> bytes:
         zone = get_zone(entry.timezone)
         event = Event()
         event.add("uid", entry.uid)
-        event.add("dtstamp", entry.last_modified.replace(tzinfo=timezone.utc))
+        event.add("dtstamp", entry.last_modified.replace(tzinfo=UTC))
         event.add("sequence", entry.sequence)
-        event.add("dtstart", entry.starts_utc.replace(tzinfo=timezone.utc).astimezone(zone))
-        event.add("dtend", entry.ends_utc.replace(tzinfo=timezone.utc).astimezone(zone))
+        event.add("dtstart", entry.starts_utc.replace(tzinfo=UTC).astimezone(zone))
+        event.add("dtend", entry.ends_utc.replace(tzinfo=UTC).astimezone(zone))
         event.add("summary", entry.summary)
         event.add("description", entry.description)
         event.add("location", entry.location)

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +40,8 @@ def gunicorn(target: str, env: dict[str, str]):
         while True:
             try:
                 urllib.request.urlopen(base + "/", timeout=5).read()
+                break
+            except urllib.error.HTTPError:  # any answer (the ceiling may serve a 304) is up
                 break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:

@@ -265,3 +265,13 @@ def test_the_feed_cache_is_bounded_in_bytes():
     cache.get_or_build("b", build("b", 60))
     cache.get_or_build("a", build("a", 60))
     assert builds == ["a", "b", "a"]
+
+
+def test_any_write_to_what_feeds_show_changes_the_etag(client, app):
+    event = make_event(speakers=[{"name": "Ada Speaker", "affiliation": "Old place"}])
+    before = client.get("/calendar.ics").headers["ETag"]
+    event.speaker_links[0].speaker.affiliation = "New place"  # not through an event service
+    db.session.commit()
+    after = client.get("/calendar.ics", headers={"If-None-Match": before})
+    assert after.status_code == 200 and after.headers["ETag"] != before
+    assert "Ada Speaker (New place)" in icaljs(after.data)["events"][0]["description"]

@@ -1,5 +1,6 @@
 """The data model: one module per aggregate."""
 
+from eventsite.models import site_state
 from eventsite.models.event import (
     Event,
     EventFormat,
@@ -10,10 +11,14 @@ from eventsite.models.event import (
     Tag,
 )
 from eventsite.models.organisation import EventOrganisation, Organisation, OrganisationRole
+from eventsite.models.site_state import SiteState
 from eventsite.models.speaker import EventSpeaker, Speaker, SpeakerRole
+
+site_state.TRACKED = (Event, EventSpeaker, EventOrganisation, Location, Organisation, Speaker,
+                      Tag)
 
 __all__ = [
     "Event", "EventFormat", "EventOrganisation", "EventSpeaker", "EventStatus", "Location",
-    "LocationVisibility", "Organisation", "OrganisationRole", "RegistrationMode", "Speaker",
-    "SpeakerRole", "Tag",
+    "LocationVisibility", "Organisation", "OrganisationRole", "RegistrationMode", "SiteState",
+    "Speaker", "SpeakerRole", "Tag",
 ]

@@ -17,14 +17,14 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import Select, func
+from sqlalchemy import Select
 
 from eventsite.display import event_date, event_time_line, iso_utc, speakers_by_role
 from eventsite.domain.ical import CalendarEntry, CalendarInfo, build_calendar
 from eventsite.domain.text import join_names
 from eventsite.domain.timezones import utcnow
 from eventsite.extensions import db
-from eventsite.models import Event, EventStatus, LocationVisibility
+from eventsite.models import Event, EventStatus, LocationVisibility, SiteState
 from eventsite.services import listings
 from eventsite.urls import site_url
 
@@ -32,17 +32,22 @@ from eventsite.urls import site_url
 FORMAT_VERSION = "1"
 FEED_WINDOW = timedelta(days=90)  # how far back the calendar feeds reach
 ATOM_LIMIT = 50
-_EPOCH = datetime(2000, 1, 1)
 
 
 @dataclass(frozen=True)
 class Feed:
-    """A feed: its cache key, what it says of itself, and the query for its events."""
+    """A feed: its cache key, what it says of itself, and how to query its events.
+
+    `as_of` is the moment its time window is measured from, truncated (to the day for
+    calendars, the hour for Atom) so that a feed's content is a function of the site's change
+    counter and `as_of` alone, and its version can be known without querying its events.
+    """
 
     key: str
     name: str
     description: str
-    query: Select
+    query: Callable[[datetime], Select]
+    as_of: datetime
     kind: str = "ics"  # or "atom"
 
 
@@ -54,14 +59,21 @@ class FeedState:
 
 # --- which events ------------------------------------------------------------------------------
 
-def _window(query: Select) -> Select:
-    """Everything listed from 90 days ago onwards, cancelled and postponed included."""
-    return listings.ending_after(query, utcnow() - FEED_WINDOW)
+def _today() -> datetime:
+    return utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _calendar(key: str, name: str, description: str,
+              narrow: Callable[[Select], Select] = lambda query: query) -> Feed:
+    """A calendar of everything listed from 90 days ago onwards, cancelled and postponed
+    included, narrowed by `narrow`."""
+    return Feed(key, name, description, as_of=_today(), query=lambda as_of: (
+        listings.ending_after(narrow(listings.listed_events()), as_of - FEED_WINDOW)))
 
 
 def site_feed() -> Feed:
     name = current_app.config["SITE_NAME"]
-    return Feed("site", name, f"Events from {name}", _window(listings.listed_events()))
+    return _calendar("site", name, f"Events from {name}")
 
 
 def tag_feed(tag_name: str) -> Feed | None:
@@ -69,8 +81,8 @@ def tag_feed(tag_name: str) -> Feed | None:
     if tag is None:
         return None
     site = current_app.config["SITE_NAME"]
-    return Feed(f"tag:{tag.name}", f"{site}: {tag.name}", f"Events tagged {tag.name}",
-                _window(listings.with_tag(listings.listed_events(), tag.name)))
+    return _calendar(f"tag:{tag.name}", f"{site}: {tag.name}", f"Events tagged {tag.name}",
+                     lambda query: listings.with_tag(query, tag.name))
 
 
 def speaker_feed(slug: str) -> Feed | None:
@@ -78,9 +90,9 @@ def speaker_feed(slug: str) -> Feed | None:
     if speaker is None:
         return None
     site = current_app.config["SITE_NAME"]
-    return Feed(f"speaker:{speaker.id}", f"{site}: {speaker.name}",
-                f"Events with {speaker.name}",
-                _window(listings.with_speaker(listings.listed_events(), speaker)))
+    return _calendar(f"speaker:{speaker.id}", f"{site}: {speaker.name}",
+                     f"Events with {speaker.name}",
+                     lambda query: listings.with_speaker(query, speaker))
 
 
 def organisation_feed(slug: str) -> Feed | None:
@@ -88,23 +100,25 @@ def organisation_feed(slug: str) -> Feed | None:
     if organisation is None:
         return None
     site = current_app.config["SITE_NAME"]
-    return Feed(f"organisation:{organisation.id}", f"{site}: {organisation.name}",
-                f"Events of {organisation.name}",
-                _window(listings.with_organisation(listings.listed_events(), organisation)))
+    return _calendar(f"organisation:{organisation.id}", f"{site}: {organisation.name}",
+                     f"Events of {organisation.name}",
+                     lambda query: listings.with_organisation(query, organisation))
 
 
 def event_feed(slug: str) -> Feed | None:
     """One event's .ics (any age, as long as visitors may see it)."""
-    query = listings.listed_events().where(Event.slug == slug)
-    if db.session.scalar(query.with_only_columns(Event.id)) is None:
+    event = listings.listed_event(slug)
+    if event is None:
         return None
-    return Feed(f"event:{slug}", current_app.config["SITE_NAME"], "", query)
+    return Feed(f"event:{event.id}", current_app.config["SITE_NAME"], "", as_of=_today(),
+                query=lambda as_of: listings.listed_events().where(Event.id == event.id))
 
 
 def atom_feed() -> Feed:
     name = current_app.config["SITE_NAME"]
-    return Feed("atom", name, f"Upcoming events from {name}",
-                listings.upcoming().limit(ATOM_LIMIT), kind="atom")
+    this_hour = utcnow().replace(minute=0, second=0, microsecond=0)
+    return Feed("atom", name, f"Upcoming events from {name}", as_of=this_hour, kind="atom",
+                query=lambda as_of: listings.upcoming(now=as_of).limit(ATOM_LIMIT))
 
 
 # --- versions and bytes ------------------------------------------------------------------------
@@ -116,18 +130,12 @@ def _settings_fingerprint() -> str:
 
 
 def feed_state(feed: Feed) -> FeedState:
-    """The feed's version from one aggregate query; nothing is built."""
-    members = feed.query.order_by(None).with_only_columns(
-        Event.id, Event.revision, Event.updated_at).subquery()
-    count, newest, id_sum, revision_sum = db.session.execute(db.select(
-        func.count(members.c.id), func.max(members.c.updated_at),
-        func.coalesce(func.sum(members.c.id), 0),
-        func.coalesce(func.sum(members.c.revision), 0))).one()
-    newest = newest or _EPOCH
-    version = f"{feed.key}|{count}|{newest.isoformat()}|{id_sum}|{revision_sum}|" \
-              f"{_settings_fingerprint()}"
-    etag = hashlib.blake2b(version.encode(), digest_size=16).hexdigest()
-    return FeedState(etag=etag, last_modified=newest.replace(microsecond=0))
+    """The feed's version: the site's change counter and the feed's `as_of`. One row read."""
+    version, changed_at = db.session.execute(
+        db.select(SiteState.version, SiteState.changed_at).where(SiteState.id == 1)).one()
+    key = f"{feed.key}|{feed.as_of.isoformat()}|{version}|{_settings_fingerprint()}"
+    etag = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    return FeedState(etag=etag, last_modified=max(changed_at, feed.as_of).replace(microsecond=0))
 
 
 class FeedCache:
@@ -168,13 +176,13 @@ def feed_bytes(feed: Feed, state: FeedState) -> bytes:
 
 
 def _build_ics(feed: Feed, state: FeedState) -> bytes:
-    events = db.session.scalars(feed.query).all()
+    events = db.session.scalars(feed.query(feed.as_of)).all()
     return build_calendar(calendar_info(feed.name, feed.description),
                           [calendar_entry(event) for event in events])
 
 
 def _build_atom(feed: Feed, state: FeedState) -> bytes:
-    events = db.session.scalars(feed.query).all()
+    events = db.session.scalars(feed.query(feed.as_of)).all()
     return render_template("feeds/events.atom.xml", feed=feed, events=events,
                            updated=iso_utc(state.last_modified)).encode("utf-8")
 
