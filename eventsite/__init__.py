@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from eventsite.config import Config, instance_secret_key
 
@@ -37,6 +38,11 @@ def configure_defaults(app: Flask) -> None:
     """Settings that need the instance folder: the secret key and the SQLite file."""
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    if not app.config.get("UPLOAD_FOLDER"):
+        app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+    if app.config.get("PROXY_HOPS"):
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         path = Path(app.instance_path) / "eventsite.sqlite3"
@@ -44,14 +50,24 @@ def configure_defaults(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from eventsite.extensions import db, migrate
+    from eventsite.extensions import csrf, db, limiter, login_manager, migrate
+    from eventsite.services.accounts import user_by_id
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(lambda user_id: user_by_id(int(user_id)))
 
 
 def register_blueprints(app: Flask) -> None:
+    from eventsite.admin.views import bp as admin_bp
     from eventsite.api.views import bp as api_bp
+    from eventsite.auth.views import bp as auth_bp
     from eventsite.feeds.views import bp as feeds_bp
     from eventsite.public.views import bp as public_bp
 
@@ -59,6 +75,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
 from flask import Flask
 
+from eventsite.services import accounts, listings
 from eventsite.services import events as event_service
-from eventsite.services import listings
+from eventsite.services.errors import ValidationError
 
 
 @click.command("import-events")
@@ -52,6 +54,27 @@ def seed_demo_command() -> None:
     click.echo(f"Loaded {len(created)} demo events.")
 
 
+@click.command("create-organiser")
+@click.argument("email")
+@click.option("--name", required=True, help="The organiser's name, as shown to colleagues.")
+@click.option("--admin", is_flag=True, help="May also add and disable organisers.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_organiser_command(email: str, name: str, admin: bool, password_stdin: bool) -> None:
+    """Create an organiser account who can sign in at /auth/sign-in."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_organiser(email, name, password, is_admin=admin)
+    except ValidationError as error:
+        raise click.ClickException("; ".join(f"{field}: {message}" for field, message
+                                             in error.errors.items())) from None
+    role = "administrator" if user.is_admin else "organiser"
+    click.echo(f"Created {role} {user.name} <{user.email}>.")
+
+
 def register(app: Flask) -> None:
-    for command in (import_events_command, recompute_utc_command, seed_demo_command):
+    for command in (import_events_command, recompute_utc_command, seed_demo_command,
+                    create_organiser_command):
         app.cli.add_command(command)

@@ -72,6 +72,28 @@ class Config:
         self.FEED_CACHE_BYTES = int(env.get("FEED_CACHE_MB", "16")) * 1024 * 1024
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
+        # Cookies: never readable by scripts, not sent on cross-site posts, and only over
+        # https when the site is served over https.
+        secure = self.SITE_URL.startswith("https://")
+        self.SESSION_COOKIE_HTTPONLY = self.REMEMBER_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = secure
+        self.PREFERRED_URL_SCHEME = "https" if secure else "http"
+        self.WTF_CSRF_TIME_LIMIT = None  # a long form stays valid as long as the session
+
+        # Rate-limit counters: in memory by default; set to redis://host:6379 so several app
+        # instances share them.
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.SIGN_IN_LIMIT = env.get("SIGN_IN_LIMIT", "10 per minute;50 per hour")
+        # Set when a reverse proxy (nginx, Caddy) sits in front: how many hops to trust for
+        # the client's address and scheme.
+        self.PROXY_HOPS = int(env.get("PROXY_HOPS", "0"))
+
+        # Uploaded event images: checked, re-encoded and kept under instance/uploads.
+        self.MAX_IMAGE_BYTES = int(env.get("MAX_IMAGE_MB", "5")) * 1024 * 1024
+        self.MAX_CONTENT_LENGTH = self.MAX_IMAGE_BYTES + 1024 * 1024
+        self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or None  # default: instance/uploads
+
     def as_dict(self) -> dict:
         return {key: value for key, value in vars(self).items() if key.isupper()}
 
@@ -85,3 +107,4 @@ class TestConfig(Config):
         self.SECRET_KEY = "test-secret"
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.SITE_URL = "http://eventsite.test"
+        self.RATELIMIT_STORAGE_URI = "memory://"

@@ -15,7 +15,13 @@ from flask import Flask, current_app
 from markupsafe import Markup, escape
 
 from eventsite.domain.text import format_duration
-from eventsite.domain.timezones import ZoneTime, format_long_date, get_zone, zone_times
+from eventsite.domain.timezones import (
+    ZoneTime,
+    format_long_date,
+    get_zone,
+    localize,
+    zone_times,
+)
 from eventsite.markdown import render_markdown
 from eventsite.models import Event, LocationVisibility, SpeakerRole
 from eventsite.urls import site_url
@@ -32,6 +38,14 @@ def event_zone_times(event: Event) -> list[ZoneTime]:
 def event_time_line(event: Event) -> str:
     """'11am EST, 8am PST, 4pm GMT, 5pm CET'."""
     return ", ".join(entry.text for entry in event_zone_times(event))
+
+
+def wall_time_line(wall: datetime, zone: str, display_zones: list[str],
+                   fold: str | None = None) -> str:
+    """The line for a wall time not yet saved (the form's preview); WallTimeError if none."""
+    instant = localize(wall, zone, fold)
+    labels = current_app.config["ZONE_LABELS"]
+    return ", ".join(entry.text for entry in zone_times(instant, zone, display_zones, labels))
 
 
 def local_start(event: Event) -> datetime:

@@ -1,7 +1,11 @@
 """Bare extension objects, bound to an app in create_app()."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -21,3 +25,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+# No default limits: only the views that need one (sign-in, sign-up) carry a limit.
+limiter = Limiter(key_func=get_remote_address)

@@ -9,7 +9,7 @@ import threading
 import zoneinfo
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import MetaData, create_engine, text
 from werkzeug.serving import make_server
 
 from eventsite import create_app
@@ -26,9 +26,18 @@ zoneinfo.reset_tzpath(to=[])
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    """PostgreSQL when TEST_DATABASE_URL says so (an unreachable server fails the run)."""
-    return os.environ.get("TEST_DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'eventsite-test.sqlite3'}")
+    """PostgreSQL when TEST_DATABASE_URL says so (an unreachable server fails the run),
+    emptied of whatever an earlier run left; otherwise a new SQLite file."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'eventsite-test.sqlite3'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        existing = MetaData()
+        existing.reflect(connection)
+        existing.drop_all(connection)
+    engine.dispose()
+    return url
 
 
 def make_app(database_url: str, **settings):
@@ -47,10 +56,11 @@ def empty_all_tables() -> None:
 
 
 @pytest.fixture
-def app(database_url, request):
+def app(database_url, request, tmp_path):
     """A fresh app with the schema in place and every table empty."""
     marker = request.node.get_closest_marker("settings")
-    application = make_app(database_url, **(marker.kwargs if marker else {}))
+    settings = {"UPLOAD_FOLDER": str(tmp_path / "uploads"), **(marker.kwargs if marker else {})}
+    application = make_app(database_url, **settings)
     with application.app_context():
         db.create_all()
         empty_all_tables()

@@ -40,3 +40,12 @@ def make_event(**fields):
 
 def make_seed_webinar():
     return create_event(parse_event(dict(SEED_WEBINAR)))
+
+
+PASSWORD = "correct horse battery"
+
+
+def make_organiser(email="ada@example.org", name="Ada Organiser", is_admin=False):
+    from eventsite.services.accounts import create_organiser
+
+    return create_organiser(email, name, PASSWORD, is_admin=is_admin)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 import pytz
 
 __all__ = [
     "AmbiguousWallTimeError",
+    "all_zones_with_offsets",
     "Fold",
     "NonexistentWallTimeError",
     "UnknownZoneError",
@@ -195,6 +197,18 @@ def _amount(shift: timedelta) -> str:
     if minutes % 60 == 0:
         return f"{minutes // 60} hours"
     return f"{minutes} minutes"
+
+
+@lru_cache(maxsize=4)
+def _zone_offsets_on(day: date) -> tuple[tuple[str, str], ...]:
+    noon = datetime.combine(day, datetime.min.time()).replace(hour=12, tzinfo=UTC)
+    return tuple((name, "UTC" + _format_offset(noon.astimezone(pytz.timezone(name)).utcoffset()))
+                 for name in pytz.common_timezones)
+
+
+def all_zones_with_offsets(day: date | None = None) -> tuple[tuple[str, str], ...]:
+    """Every common IANA zone with the offset it has today: ('America/New_York', 'UTC−5')."""
+    return _zone_offsets_on(day or datetime.now(UTC).date())
 
 
 def describe_offset(moment: datetime) -> str:

@@ -13,6 +13,7 @@ from eventsite.models.event import (
 from eventsite.models.organisation import EventOrganisation, Organisation, OrganisationRole
 from eventsite.models.site_state import SiteState
 from eventsite.models.speaker import EventSpeaker, Speaker, SpeakerRole
+from eventsite.models.user import User
 
 site_state.TRACKED = (Event, EventSpeaker, EventOrganisation, Location, Organisation, Speaker,
                       Tag)
@@ -20,5 +21,5 @@ site_state.TRACKED = (Event, EventSpeaker, EventOrganisation, Location, Organisa
 __all__ = [
     "Event", "EventFormat", "EventOrganisation", "EventSpeaker", "EventStatus", "Location",
     "LocationVisibility", "Organisation", "OrganisationRole", "RegistrationMode", "SiteState",
-    "Speaker", "SpeakerRole", "Tag",
+    "Speaker", "SpeakerRole", "Tag", "User",
 ]

@@ -104,6 +104,7 @@ class Event(db.Model):
         enum_column(RegistrationMode), default=RegistrationMode.NONE)
     registration_url: Mapped[str] = mapped_column(String(500), default="")
     registration_label: Mapped[str] = mapped_column(String(100), default="")
+    image_id: Mapped[str | None] = mapped_column(String(32))  # see services/images.py
 
     # Bumped whenever time, place or status change; becomes the iCalendar SEQUENCE.
     revision: Mapped[int] = mapped_column(default=0)

@@ -1,9 +1,9 @@
 """Public pages: listings, the event announcement, speakers, organisations, tags."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 
 from eventsite.public.jsonld import event_jsonld
-from eventsite.services import listings
+from eventsite.services import images, listings
 from eventsite.urls import site_url
 
 bp = Blueprint("public", __name__)
@@ -35,6 +35,16 @@ def event(slug: str):
     return render_template(
         "public/event.html", event=found,
         jsonld=event_jsonld(found, site_url("public.event", slug=slug)))
+
+
+@bp.get("/media/events/<name>")
+def event_image(name: str):
+    """A stored, re-encoded event image; the name is ours, never the uploader's."""
+    path = images.image_path(name) or abort(404)
+    response = send_file(path, mimetype="image/webp", max_age=86400 * 365)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
 
 
 @bp.get("/speakers/<slug>")

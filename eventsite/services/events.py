@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
 
@@ -39,6 +39,7 @@ from eventsite.models import (
 )
 from eventsite.services.errors import ValidationError
 
+WEB_URL_MESSAGE = "must be a web address starting with http:// or https://"
 LIMITS = {
     "title": 200, "slug": 120, "summary": 1000, "description": 50_000, "status_note": 500,
     "venue_name": 200, "venue_address": 500, "tag": 60, "name": 200, "affiliation": 500,
@@ -91,6 +92,9 @@ class EventInput:
     venue_name: str = ""
     venue_address: str = ""
     fold: Fold | None = None  # how to read a wall time the clocks show twice
+    end_fold: Fold | None = None  # the same for the end, when it differs (None: as `fold`)
+    image_id: str | None = None  # a stored image (services/images.py)
+    replace_image: bool = False  # whether image_id replaces the event's image
 
 
 class _Collector:
@@ -133,7 +137,7 @@ class _Collector:
     def url(self, record: Mapping, key: str, path: str) -> str:
         value = self.text(record, key, LIMITS["url"], path=path)
         if value and not is_web_url(value):
-            self.add(path, "must be a web address starting with http:// or https://")
+            self.add(path, WEB_URL_MESSAGE)
         return value
 
     def wall_time(self, record: Mapping, key: str) -> datetime | None:
@@ -268,12 +272,20 @@ def check_event(data: EventInput) -> _Schedule:
             check.add("tags", f"“{tag}” has no letters or digits")
     if data.registration_label and not data.registration_url:
         check.add("registration.url", "is required when a registration label is given")
+    # Every link, whichever way it came in (form, import, API): http(s) only.
+    links = [("registration.url", data.registration_url)]
+    links += [(f"locations[{i}].url", loc.url) for i, loc in enumerate(data.locations)]
+    links += [(f"organisations[{i}].url", org.url) for i, org in enumerate(data.organisations)]
+    for key, url in links:
+        if url and not is_web_url(url):
+            check.add(key, WEB_URL_MESSAGE)
 
     starts_utc = ends_utc = None
     if "timezone" not in check.errors:
-        for key, wall in (("start", data.starts_local), ("end", data.ends_local)):
+        for key, wall, fold in (("start", data.starts_local, data.fold),
+                                ("end", data.ends_local, data.end_fold or data.fold)):
             try:
-                instant = to_utc(wall, data.timezone, data.fold)
+                instant = to_utc(wall, data.timezone, fold)
             except WallTimeError as error:
                 check.add(key, str(error))
             else:
@@ -379,6 +391,8 @@ def _apply(event: Event, data: EventInput, schedule: _Schedule) -> None:
         event.registration_url = data.registration_url
         event.registration_label = data.registration_label
         event.tags = find_or_create_tags(data.tags)
+        if data.replace_image:
+            event.image_id = data.image_id
 
         event.speaker_links = _relink(
             event.speaker_links, "speaker", data.speakers,
@@ -572,7 +586,9 @@ def recompute_utc() -> RecomputeResult:
         try:
             schedule = check_event(EventInput(
                 title=event.title, starts_local=event.starts_local, ends_local=event.ends_local,
-                timezone=event.timezone, fold=_fold_of(event)))
+                timezone=event.timezone,
+                fold=fold_of(event.starts_local, event.timezone, event.starts_utc),
+                end_fold=fold_of(event.ends_local, event.timezone, event.ends_utc)))
         except ValidationError as error:
             result.invalid.append((event, str(error)))
             continue
@@ -584,10 +600,34 @@ def recompute_utc() -> RecomputeResult:
     return result
 
 
-def _fold_of(event: Event) -> Fold:
-    """Keep an ambiguous wall time on the side of the fold the organiser chose."""
+def fold_of(wall: datetime, zone: str, instant_utc: datetime) -> Fold:
+    """Which side of a fold `instant_utc` is on, were `wall` ambiguous in `zone`."""
     try:
-        earlier = to_utc(event.starts_local, event.timezone, Fold.EARLIER)
+        earlier = to_utc(wall, zone, Fold.EARLIER)
     except WallTimeError:
         return Fold.EARLIER
-    return Fold.EARLIER if earlier == event.starts_utc else Fold.LATER
+    return Fold.EARLIER if earlier == instant_utc else Fold.LATER
+
+
+def duplicate_event(event: Event, days: int = 7) -> Event:
+    """A draft copy `days` later at the same local wall time ("same time next week"), which
+    stays at 11am in the event's zone even when a clock change falls in between."""
+    shift = timedelta(days=days)
+    data = event_input_from(event, slug="", status=EventStatus.DRAFT, status_note="",
+                            starts_local=event.starts_local + shift,
+                            ends_local=event.ends_local + shift)
+    data.image_id, data.replace_image = event.image_id, True
+    return create_event(data)
+
+
+def delete_draft(event: Event) -> None:
+    """Delete a draft. A published event is never removed: cancel it instead."""
+    if event.status is not EventStatus.DRAFT:
+        raise ValidationError({"status": "Only drafts can be deleted; cancel a published event "
+                                         "instead, so attendees' calendars hear of it."})
+    db.session.delete(event)
+    db.session.commit()
+
+
+def event_by_id(event_id: int) -> Event | None:
+    return db.session.get(Event, event_id)

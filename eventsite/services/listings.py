@@ -102,3 +102,17 @@ def tag_by_name(name: str) -> Tag | None:
 
 def count_events() -> int:
     return db.session.scalar(db.select(db.func.count(Event.id)))
+
+
+def drafts() -> list[Event]:
+    """Drafts, most recently edited first (the organiser's desk)."""
+    return list(db.session.scalars(db.select(Event).where(Event.status == EventStatus.DRAFT)
+                                   .order_by(Event.updated_at.desc())))
+
+
+def speaker_names() -> list[str]:
+    return list(db.session.scalars(db.select(Speaker.name).order_by(Speaker.name)))
+
+
+def organisation_names() -> list[str]:
+    return list(db.session.scalars(db.select(Organisation.name).order_by(Organisation.name)))

@@ -1,0 +1,282 @@
+"""Organiser forms. They check format; meaning (time rules, uniqueness) is checked by the
+services, whose errors `show_errors` puts next to the fields they concern."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from eventsite.domain.timezones import Fold, WallTimeError, get_zone, to_utc
+from eventsite.models import (
+    EventFormat,
+    EventStatus,
+    LocationVisibility,
+    OrganisationRole,
+    SpeakerRole,
+)
+from eventsite.services.errors import ValidationError
+from eventsite.services.events import (
+    EventInput,
+    LocationInput,
+    OrganisationInput,
+    SpeakerInput,
+    fold_of,
+)
+
+BLANK_ROWS = 2  # empty rows offered after the filled ones (more with the "Add" buttons)
+
+
+def _text(field) -> str:
+    """A text field's value, stripped ('' when the browser sent nothing)."""
+    return (field.data or "").strip()
+
+
+class SpeakerRow(Form):
+    name = StringField("Name", validators=[Length(max=200)],
+                       render_kw={"list": "known-speakers", "autocomplete": "off"})
+    affiliation = StringField("Affiliation", validators=[Length(max=500)])
+    role = SelectField("Role", default=SpeakerRole.SPEAKER.value,
+                       choices=[SelectChoice(r.value, r.value.title()) for r in SpeakerRole])
+
+
+class OrganisationRow(Form):
+    name = StringField("Organisation", validators=[Length(max=200)],
+                       render_kw={"list": "known-organisations", "autocomplete": "off"})
+    url = StringField("Website", validators=[Length(max=500)], render_kw={"type": "url"})
+    role = SelectField("Role", default=OrganisationRole.HOST.value, choices=[
+        SelectChoice(OrganisationRole.HOST.value, "Host"),
+        SelectChoice(OrganisationRole.CO_SPONSOR.value, "Co-sponsor")])
+
+
+class LocationRow(Form):
+    name = StringField("Name", validators=[Length(max=100)],
+                       render_kw={"placeholder": "Zoom, YouTube…"})
+    url = StringField("Link", validators=[Length(max=500)], render_kw={"type": "url"})
+    visibility = SelectField("Who sees the link", choices=[
+        SelectChoice(LocationVisibility.PUBLIC.value, "Everyone"),
+        SelectChoice(LocationVisibility.REGISTRANTS.value, "Registrants only")],
+        default=LocationVisibility.PUBLIC.value)
+
+
+class EventForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    slug = StringField("Address", validators=[Optional(), Length(max=120)],
+                       description="Leave empty to make one from the title.")
+    summary = TextAreaField("Summary", validators=[Length(max=1000)],
+                            description="The teaser shown on listings.")
+    description = TextAreaField("Description", validators=[Length(max=50_000)],
+                                description="Markdown: **bold**, [links](https://…), lists.")
+    tags = StringField("Tags", validators=[Length(max=500)],
+                       description="Separated by commas, e.g. Korea, Peace.")
+    format = SelectField("Format", choices=[SelectChoice(f.value, f.label) for f in EventFormat],
+                         default=EventFormat.ONLINE.value)
+
+    timezone = StringField("Time zone", validators=[DataRequired(), Length(max=64)],
+                           render_kw={"list": "zones", "autocomplete": "off",
+                                      "placeholder": "America/New_York"})
+    date = DateField("Date", validators=[InputRequired(message="Give the date.")])
+    start_time = TimeField("Starts", validators=[InputRequired(message="Give a start time.")])
+    end_time = TimeField("Ends", validators=[Optional()])
+    duration = IntegerField("or lasts (minutes)", validators=[Optional(), NumberRange(1, 44640)])
+    fold = RadioField("This time happens twice that day: which one?", choices=[
+        SelectChoice("", "Not chosen"), SelectChoice(Fold.EARLIER.value, "The earlier"),
+        SelectChoice(Fold.LATER.value, "The later")], default="", validators=[Optional()])
+    display_timezones = StringField("Also show the time in", validators=[Length(max=1000)],
+                                    description="Time zones, separated by commas.")
+
+    speakers = FieldList(FormField(SpeakerRow))
+    organisations = FieldList(FormField(OrganisationRow))
+    locations = FieldList(FormField(LocationRow))
+    venue_name = StringField("Venue", validators=[Length(max=200)])
+    venue_address = StringField("Address", validators=[Length(max=500)])
+
+    registration_mode = RadioField("Registration", default="none", choices=[
+        SelectChoice("none", "None"),
+        SelectChoice("external", "External link (Eventbrite, …)")])
+    registration_url = StringField("Registration link", validators=[Length(max=500)],
+                                   render_kw={"type": "url"})
+    registration_label = StringField("Link text", validators=[Length(max=100)],
+                                     render_kw={"placeholder": "Eventbrite"})
+
+    image = FileField("Image", description="JPEG, PNG, WebP or GIF, at most 5 MB.",
+                      render_kw={"accept": "image/jpeg,image/png,image/webp,image/gif"})
+    remove_image = BooleanField("Remove the current image")
+
+    def add_blank_rows(self) -> None:
+        """Offer empty rows to fill in, after those already filled."""
+        for rows in (self.speakers, self.organisations, self.locations):
+            while len([row for row in rows if not row.form.name.data]) < BLANK_ROWS:
+                rows.append_entry()
+
+    # --- to and from the services' shape -------------------------------------------------------
+
+    @staticmethod
+    def _rows(rows) -> list:
+        """The rows filled in, in order: item i of the input is row i of this list."""
+        return [row for row in rows if (row.form.name.data or "").strip()]
+
+    def event_input(self, status: EventStatus) -> EventInput:
+        """The organiser's input as the services take it."""
+        start = datetime.combine(self.date.data, self.start_time.data)
+        fold = Fold(self.fold.data) if self.fold.data else None
+        end_fold = None
+        if self.end_time.data:
+            end = datetime.combine(self.date.data, self.end_time.data)
+            if end <= start:  # 11pm to 1am: ends the next day
+                end += timedelta(days=1)
+        elif self.duration.data:
+            end, end_fold = self._end_after(start, fold)
+        else:
+            raise ValidationError({"end_time": "Give an end time or how long it lasts."})
+        external = self.registration_mode.data == "external"
+        return EventInput(
+            title=_text(self.title), slug=_text(self.slug),
+            summary=_text(self.summary), description=_text(self.description),
+            tags=[t.strip() for t in _text(self.tags).split(",") if t.strip()],
+            format=EventFormat(self.format.data), status=status,
+            starts_local=start, ends_local=end, timezone=_text(self.timezone), fold=fold,
+            end_fold=end_fold,
+            display_timezones=[z.strip() for z in _text(self.display_timezones).split(",")
+                               if z.strip()],
+            speakers=[SpeakerInput(_text(row.form.name), _text(row.form.affiliation),
+                                   SpeakerRole(row.form.role.data))
+                      for row in self._rows(self.speakers)],
+            organisations=[OrganisationInput(_text(row.form.name),
+                                             _text(row.form.url),
+                                             OrganisationRole(row.form.role.data))
+                           for row in self._rows(self.organisations)],
+            locations=[LocationInput(_text(row.form.name), _text(row.form.url),
+                                     LocationVisibility(row.form.visibility.data))
+                       for row in self._rows(self.locations)],
+            venue_name=_text(self.venue_name), venue_address=_text(self.venue_address),
+            registration_url=_text(self.registration_url) if external else "",
+            registration_label=_text(self.registration_label) if external else "",
+        )
+
+    def _end_after(self, start: datetime, fold: Fold | None) -> tuple[datetime, Fold | None]:
+        """The wall time `duration` minutes of real time after `start` (clock changes count),
+        with the side of the fold it falls on should that wall time happen twice."""
+        zone_name = _text(self.timezone)
+        try:
+            instant = to_utc(start, zone_name, fold) + timedelta(minutes=self.duration.data)
+            wall = instant.replace(tzinfo=UTC).astimezone(get_zone(zone_name)).replace(
+                tzinfo=None)
+        except WallTimeError:
+            # The start is at fault; let the service say so next to the start time.
+            return start + timedelta(minutes=self.duration.data), None
+        return wall, fold_of(wall, zone_name, instant)
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Put the services' errors next to the fields they concern."""
+        for key, message in errors.items():
+            field = self._field_for(key)
+            field.errors = [*field.errors, message]
+        self.refused = True
+
+    refused = False  # set when the services refused the input
+
+    def failed(self) -> bool:
+        """Whether the form or the services found anything to correct."""
+        return self.refused or bool(self.errors)
+
+    def _field_for(self, key: str):
+        simple = {"start": self.start_time, "end": self.end_time, "title": self.title,
+                  "slug": self.slug, "summary": self.summary, "description": self.description,
+                  "timezone": self.timezone, "display_timezones": self.display_timezones,
+                  "tags": self.tags, "format": self.format,
+                  "registration.url": self.registration_url,
+                  "registration.label": self.registration_label,
+                  "venue.name": self.venue_name, "venue.address": self.venue_address,
+                  "end_time": self.end_time, "image": self.image, "status": self.title}
+        if key in simple:
+            return simple[key]
+        group, _, rest = key.partition("[")
+        index, _, name = rest.partition("].")
+        rows = self._rows(getattr(self, group))
+        return getattr(rows[int(index)].form, name)
+
+    @classmethod
+    def for_event(cls, event, site_zones: list[str]) -> EventForm:
+        """A form filled from an existing event (or the defaults for a new one)."""
+        if event is None:
+            form = cls(display_timezones=", ".join(site_zones))
+        else:
+            form = cls(
+                title=event.title, slug=event.slug, summary=event.summary,
+                description=event.description, tags=", ".join(t.name for t in event.tags),
+                format=event.format.value, timezone=event.timezone,
+                date=event.starts_local.date(), start_time=event.starts_local.time(),
+                end_time=event.ends_local.time(),
+                display_timezones=", ".join(event.display_timezones
+                                            if event.display_timezones is not None
+                                            else site_zones),
+                speakers=[{"name": link.speaker.name, "affiliation": link.speaker.affiliation,
+                           "role": link.role.value} for link in event.speaker_links],
+                organisations=[{"name": link.organisation.name,
+                                "url": link.organisation.website, "role": link.role.value}
+                               for link in event.organisation_links],
+                locations=[{"name": loc.name, "url": loc.url, "visibility": loc.visibility.value}
+                           for loc in event.locations],
+                venue_name=event.venue_name, venue_address=event.venue_address,
+                registration_mode="external" if event.registration_url else "none",
+                registration_url=event.registration_url,
+                registration_label=event.registration_label,
+            )
+        form.add_blank_rows()
+        return form
+
+
+class StatusForm(FlaskForm):
+    """Cancel or postpone, with a public note."""
+
+    note = StringField("Note for visitors", validators=[Length(max=500)],
+                       render_kw={"placeholder": "Postponed to the spring"})
+
+
+class DuplicateForm(FlaskForm):
+    days = IntegerField("Days later", default=7, validators=[InputRequired(),
+                                                             NumberRange(1, 3650)])
+
+
+class SpeakerForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    slug = StringField("Address", validators=[DataRequired(), Length(max=120)])
+    affiliation = StringField("Affiliation", validators=[Length(max=500)])
+    bio = TextAreaField("Biography (Markdown)", validators=[Length(max=10_000)])
+
+
+class MergeSpeakersForm(FlaskForm):
+    keep = SelectField("Keep", coerce=int)
+    merge = SelectField("Merge into it, then delete", coerce=int)
+
+
+class OrganiserForm(FlaskForm):
+    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    password = PasswordField("Password (at least 10 characters)",
+                             validators=[DataRequired(), Length(max=1024)],
+                             render_kw={"autocomplete": "new-password"})
+    is_admin = BooleanField("Administrator (can add and disable organisers)")
+
+
+class EmptyForm(FlaskForm):
+    """A button that posts: carries only the CSRF token."""

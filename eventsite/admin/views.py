@@ -1,0 +1,308 @@
+"""The organiser's desk under /admin. Every route needs a signed-in organiser."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from eventsite.admin.forms import (
+    DuplicateForm,
+    EmptyForm,
+    EventForm,
+    MergeSpeakersForm,
+    OrganiserForm,
+    SpeakerForm,
+    StatusForm,
+)
+from eventsite.display import wall_time_line
+from eventsite.domain.timezones import (
+    AmbiguousWallTimeError,
+    WallTimeError,
+    all_zones_with_offsets,
+)
+from eventsite.models import EventStatus
+from eventsite.public.jsonld import event_jsonld
+from eventsite.services import accounts, images, listings, speakers
+from eventsite.services import events as event_service
+from eventsite.services.errors import ValidationError
+from eventsite.urls import site_url
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.before_request
+@login_required
+def require_organiser():
+    """Every page under /admin: anonymous visitors go to sign-in and see nothing."""
+
+
+def require_admin() -> None:
+    if not current_user.is_admin:
+        abort(403, description="Only administrators can manage organisers.")
+
+
+def _event(event_id: int):
+    return event_service.event_by_id(event_id) or abort(404)
+
+
+@bp.get("/")
+def dashboard():
+    return render_template("admin/dashboard.html", drafts=listings.drafts(),
+                           upcoming=listings.page_of(listings.upcoming(), 1, 50).items,
+                           recent=listings.page_of(listings.past(), 1, 10).items)
+
+
+# --- the event form ---------------------------------------------------------------------------
+
+def _render_form(form: EventForm, event=None, status: int = 200):
+    form.add_blank_rows()
+    preview = _time_preview(form)
+    return render_template(
+        "admin/event_form.html", form=form, event=event, zones=all_zones_with_offsets(),
+        time_preview=preview, show_fold=preview["ambiguous"] or bool(form.fold.data),
+        show_description=request.form.get("action") == "preview",
+        known_speakers=listings.speaker_names(),
+        known_organisations=listings.organisation_names(),
+        status_form=StatusForm(), duplicate_form=DuplicateForm(), button=EmptyForm()), status
+
+
+def _time_preview(form: EventForm) -> dict:
+    """The multi-zone line for what the form holds, or why there is none yet."""
+    if not (form.date.data and form.start_time.data and form.timezone.data):
+        return {"line": "", "error": "", "ambiguous": False}
+    return _preview_line(form.date.data, form.start_time.data, form.timezone.data,
+                         form.display_timezones.data or "", form.fold.data or None)
+
+
+def _preview_line(day: date, start: time, zone: str, display: str, fold: str | None) -> dict:
+    zones = [z.strip() for z in display.split(",") if z.strip()]
+    try:
+        return {"line": wall_time_line(datetime.combine(day, start), zone.strip(), zones, fold),
+                "error": "", "ambiguous": False}
+    except (WallTimeError, ValueError) as error:
+        return {"line": "", "error": str(error),
+                "ambiguous": isinstance(error, AmbiguousWallTimeError)}
+
+
+def _save(form: EventForm, event=None):
+    """Validate and save the form: the event and its image, or nothing at all."""
+    publish = request.form.get("action") == "publish"
+    if event is None:
+        status = EventStatus.PUBLISHED if publish else EventStatus.DRAFT
+    else:
+        status = EventStatus.PUBLISHED if publish else event.status
+    new_image = None
+    try:
+        data = form.event_input(status)
+        if form.image.data:
+            new_image = images.store_event_image(form.image.data.stream)
+        if new_image or form.remove_image.data:
+            data.image_id, data.replace_image = new_image, True
+        if event is None:
+            event = event_service.create_event(data)
+        else:
+            old_image = event.image_id
+            event_service.update_event(event, data)
+            if data.replace_image and old_image:
+                images.delete_event_image(old_image)
+    except ValidationError as error:
+        images.delete_event_image(new_image)
+        form.show_errors(error.errors)
+        return None
+    return event
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new_event():
+    site_zones = current_app.config["DISPLAY_TIMEZONES"]
+    form = EventForm() if request.method == "POST" else EventForm.for_event(None, site_zones)
+    if form.validate_on_submit() and request.form.get("action") != "preview":
+        event = _save(form)
+        if event:
+            flash(f"“{event.title}” is saved as "
+                  f"{'published' if event.status is EventStatus.PUBLISHED else 'a draft'}.",
+                  "success")
+            return redirect(url_for("admin.edit_event", event_id=event.id))
+    return _render_form(form, status=422 if form.failed() else 200)
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+def edit_event(event_id: int):
+    event = _event(event_id)
+    site_zones = current_app.config["DISPLAY_TIMEZONES"]
+    form = EventForm() if request.method == "POST" else EventForm.for_event(event, site_zones)
+    if form.validate_on_submit() and request.form.get("action") != "preview":
+        if _save(form, event):
+            flash(f"“{event.title}” is saved.", "success")
+            return redirect(url_for("admin.edit_event", event_id=event.id))
+    return _render_form(form, event, status=422 if form.failed() else 200)
+
+
+@bp.get("/time-preview")
+def time_preview():
+    """The multi-zone line for a date, time and zone, as the form's script asks for it."""
+    try:
+        day = date.fromisoformat(request.args.get("date", ""))
+        start = time.fromisoformat(request.args.get("time", ""))
+    except ValueError:
+        return jsonify(line="", error="Give a date and a start time.", ambiguous=False), 400
+    return jsonify(_preview_line(day, start, request.args.get("timezone", ""),
+                                 request.args.get("display", ""),
+                                 request.args.get("fold") or None))
+
+
+@bp.get("/events/<int:event_id>/preview")
+def preview_event(event_id: int):
+    event = _event(event_id)
+    return render_template("public/event.html", event=event, preview=True,
+                           jsonld=event_jsonld(event, site_url("public.event", slug=event.slug)))
+
+
+# --- actions on an event ----------------------------------------------------------------------
+
+@bp.post("/events/<int:event_id>/publish")
+def publish_event(event_id: int):
+    event = _event(event_id)
+    if EmptyForm().validate_on_submit():
+        event_service.set_status(event, EventStatus.PUBLISHED)
+        flash(f"“{event.title}” is published.", "success")
+    return redirect(url_for("admin.edit_event", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/<any(cancel, postpone):action>")
+def change_status(event_id: int, action: str):
+    event = _event(event_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        change = event_service.cancel_event if action == "cancel" else \
+            event_service.postpone_event
+        change(event, form.note.data or "")
+        done = {"cancel": "cancelled", "postpone": "postponed"}[action]
+        flash(f"“{event.title}” is {done}. It stays listed, marked as {done}.", "success")
+    else:
+        flash(" ".join(form.note.errors) or "The note could not be saved.", "error")
+    return redirect(url_for("admin.edit_event", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/duplicate")
+def duplicate_event(event_id: int):
+    event = _event(event_id)
+    form = DuplicateForm()
+    if not form.validate_on_submit():
+        flash("Days later: " + " ".join(form.days.errors), "error")
+        return redirect(url_for("admin.edit_event", event_id=event.id))
+    try:
+        copy = event_service.duplicate_event(event, form.days.data)
+    except ValidationError as error:
+        flash("The copy could not be made: " + "; ".join(error.errors.values()), "error")
+        return redirect(url_for("admin.edit_event", event_id=event.id))
+    flash(f"A draft copy is made for {copy.starts_local:%A %-d %B %Y}.", "success")
+    return redirect(url_for("admin.edit_event", event_id=copy.id))
+
+
+@bp.post("/events/<int:event_id>/delete")
+def delete_event(event_id: int):
+    event = _event(event_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            image, title = event.image_id, event.title
+            event_service.delete_draft(event)
+            images.delete_event_image(image)
+        except ValidationError as error:
+            flash(" ".join(error.errors.values()), "error")
+            return redirect(url_for("admin.edit_event", event_id=event_id))
+        flash(f"The draft “{title}” is deleted.", "success")
+    return redirect(url_for("admin.dashboard"))
+
+
+# --- speakers ---------------------------------------------------------------------------------
+
+@bp.get("/speakers")
+def speaker_list():
+    rows = speakers.speakers_with_counts()
+    form = MergeSpeakersForm()
+    form.keep.choices = form.merge.choices = [SelectChoice(s.id, s.name) for s, _ in rows]
+    return render_template("admin/speakers.html", rows=rows, merge_form=form)
+
+
+@bp.route("/speakers/<int:speaker_id>", methods=["GET", "POST"])
+def edit_speaker(speaker_id: int):
+    speaker = speakers.speaker_by_id(speaker_id) or abort(404)
+    form = SpeakerForm(obj=speaker)
+    if form.validate_on_submit():
+        try:
+            speakers.update_speaker(speaker, form.name.data, form.affiliation.data or "",
+                                    form.bio.data or "", form.slug.data)
+        except ValidationError as error:
+            for key, message in error.errors.items():
+                getattr(form, key).errors.append(message)
+        else:
+            flash(f"{speaker.name} is saved.", "success")
+            return redirect(url_for("admin.speaker_list"))
+    return render_template("admin/speaker_form.html", form=form, speaker=speaker), \
+        422 if form.errors else 200
+
+
+@bp.post("/speakers/merge")
+def merge_speakers():
+    rows = speakers.speakers_with_counts()
+    form = MergeSpeakersForm()
+    form.keep.choices = form.merge.choices = [SelectChoice(s.id, s.name) for s, _ in rows]
+    if form.validate_on_submit():
+        keep, merge = speakers.speaker_by_id(form.keep.data), speakers.speaker_by_id(
+            form.merge.data)
+        try:
+            name = merge.name
+            speakers.merge_speakers(keep, merge)
+        except ValidationError as error:
+            flash(" ".join(error.errors.values()), "error")
+        else:
+            flash(f"{name} is merged into {keep.name}.", "success")
+    return redirect(url_for("admin.speaker_list"))
+
+
+# --- organisers (administrators only) ---------------------------------------------------------
+
+@bp.route("/organisers", methods=["GET", "POST"])
+def organisers():
+    require_admin()
+    form = OrganiserForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_organiser(form.email.data, form.name.data,
+                                             form.password.data, form.is_admin.data)
+        except ValidationError as error:
+            for key, message in error.errors.items():
+                getattr(form, key).errors.append(message)
+        else:
+            flash(f"{user.name} can now sign in as {user.email}.", "success")
+            return redirect(url_for("admin.organisers"))
+    return render_template("admin/organisers.html", form=form, users=accounts.organisers(),
+                           button=EmptyForm()), 422 if form.errors else 200
+
+
+@bp.post("/organisers/<int:user_id>/<any(enable, disable):action>")
+def set_organiser_active(user_id: int, action: str):
+    require_admin()
+    user = accounts.user_by_id(user_id) or abort(404)
+    if EmptyForm().validate_on_submit():
+        try:
+            accounts.set_active(user, action == "enable", current_user)
+        except ValidationError as error:
+            flash(" ".join(error.errors.values()), "error")
+        else:
+            flash(f"{user.name} is {action}d.", "success")
+    return redirect(url_for("admin.organisers"))

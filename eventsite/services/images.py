@@ -1,0 +1,86 @@
+"""Event images: an upload is decoded, checked and re-encoded, never served as it came.
+
+Re-encoding drops metadata (camera, location) and anything hidden in the file; the stored
+names are random, so nothing the uploader chose reaches a path or a URL.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+import warnings
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from eventsite.services.errors import ValidationError
+
+ACCEPTED = {"JPEG", "PNG", "WEBP", "GIF"}
+MAX_PIXELS = 40_000_000  # decompression bombs beyond this are refused, not decoded
+SIZES = {"large": 1200, "small": 480}  # widths: the event page, the listings
+NAME = re.compile(r"^[0-9a-f]{32}-(large|small)\.webp$")
+
+
+def upload_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "events"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store_event_image(stream: BinaryIO, field: str = "image") -> str:
+    """Check an uploaded image and keep it in two sizes; returns its stored id."""
+    data = stream.read(current_app.config["MAX_IMAGE_BYTES"] + 1)
+    if len(data) > current_app.config["MAX_IMAGE_BYTES"]:
+        limit = current_app.config["MAX_IMAGE_BYTES"] // (1024 * 1024)
+        raise ValidationError({field: f"is too large: at most {limit} MB"})
+    image = _open_checked(data, field)
+    image_id = uuid.uuid4().hex
+    folder = upload_folder()
+    for size, width in SIZES.items():
+        copy = image.copy()
+        if copy.width > width:
+            copy = copy.resize((width, round(copy.height * width / copy.width)),
+                               Image.Resampling.LANCZOS)
+        copy.save(folder / f"{image_id}-{size}.webp", "WEBP", quality=82, method=4)
+    return image_id
+
+
+def _open_checked(data: bytes, field: str) -> Image.Image:
+    from io import BytesIO
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(BytesIO(data))
+            if probe.format not in ACCEPTED:
+                raise ValidationError({field: "must be a JPEG, PNG, WebP or GIF image"})
+            if probe.width * probe.height > MAX_PIXELS:
+                raise ValidationError({field: "has too many pixels"})
+            probe.verify()  # structure check; the image must be opened again afterwards
+            image = Image.open(BytesIO(data))
+            image.load()
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError({field: "is not an image we can read (use JPEG, PNG, WebP or "
+                                      "GIF)"}) from None
+    image = ImageOps.exif_transpose(image)  # phones store rotation as metadata
+    return image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+
+
+def delete_event_image(image_id: str | None) -> None:
+    if not image_id:
+        return
+    for size in SIZES:
+        (upload_folder() / f"{image_id}-{size}.webp").unlink(missing_ok=True)
+
+
+def image_path(name: str) -> Path | None:
+    """The stored file for a public name like '<id>-large.webp', or None."""
+    if not NAME.match(name):
+        return None
+    path = upload_folder() / name
+    return path if path.is_file() else None

@@ -1,0 +1,57 @@
+// The event form, improved where scripts run: "Add" buttons for more rows, and the multi-zone
+// line previewed as the organiser types. Without this script the form works the same way,
+// with two empty rows per list and a "Show the time" button.
+(function () {
+  "use strict";
+  var form = document.getElementById("event-form");
+  if (!form) { return; }
+
+  document.querySelectorAll("[data-add-row]").forEach(function (button) {
+    var list = form.querySelector('[data-rows="' + button.dataset.addRow + '"]');
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var rows = list.querySelectorAll("fieldset.row");
+      var last = rows[rows.length - 1];
+      var index = rows.length;
+      var copy = last.cloneNode(true);
+      copy.querySelectorAll("[id], [name], [for], [aria-describedby]").forEach(function (el) {
+        ["id", "name", "for", "aria-describedby"].forEach(function (attr) {
+          var value = el.getAttribute(attr);
+          if (value) { el.setAttribute(attr, value.replace(/-\d+-/g, "-" + index + "-")); }
+        });
+        if (el.tagName === "INPUT") { el.value = ""; }
+        if (el.tagName === "SELECT") { el.selectedIndex = 0; }
+      });
+      copy.querySelectorAll(".error").forEach(function (el) { el.remove(); });
+      copy.querySelector("legend").textContent =
+        copy.querySelector("legend").textContent.replace(/\d+$/, index + 1);
+      list.appendChild(copy);
+      copy.querySelector("input").focus();
+    });
+  });
+
+  var output = document.getElementById("time-preview");
+  var fields = ["date", "start_time", "timezone", "display_timezones"].map(function (id) {
+    return document.getElementById(id);
+  });
+  var timer = null;
+  function refresh() {
+    var params = new URLSearchParams({
+      date: fields[0].value, time: fields[1].value, timezone: fields[2].value,
+      display: fields[3].value
+    });
+    var fold = form.querySelector('input[name="fold"]:checked');
+    if (fold) { params.set("fold", fold.value); }
+    fetch(form.dataset.previewUrl + "?" + params.toString(), {credentials: "same-origin"})
+      .then(function (response) { return response.json(); })
+      .then(function (data) { output.textContent = data.line || data.error || "—"; })
+      .catch(function () { /* keep the last preview */ });
+  }
+  fields.forEach(function (input) {
+    if (!input) { return; }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 300);
+    });
+  });
+})();
