@@ -38,6 +38,8 @@ def configure_defaults(app: Flask) -> None:
     """Settings that need the instance folder: the secret key and the SQLite file."""
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    if not app.config.get("MAIL_OUTBOX_FOLDER"):
+        app.config["MAIL_OUTBOX_FOLDER"] = str(Path(app.instance_path) / "outbox")
     if not app.config.get("UPLOAD_FOLDER"):
         app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
     if app.config.get("PROXY_HOPS"):
@@ -70,10 +72,12 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.auth.views import bp as auth_bp
     from eventsite.feeds.views import bp as feeds_bp
     from eventsite.public.views import bp as public_bp
+    from eventsite.registration.views import bp as registration_bp
 
     # Feeds first: /events/<slug>.ics must win over the page at /events/<slug>.
     app.register_blueprint(feeds_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(registration_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from eventsite.services import accounts, listings
+from eventsite.services import accounts, listings, mail, registrations
 from eventsite.services import events as event_service
 from eventsite.services.errors import ValidationError
 
@@ -74,7 +74,21 @@ def create_organiser_command(email: str, name: str, admin: bool, password_stdin:
     click.echo(f"Created {role} {user.name} <{user.email}>.")
 
 
+@click.command("send-mail")
+def send_mail_command() -> None:
+    """Deliver what is due in the outbox (run it every minute or so from cron)."""
+    sent, failed = mail.deliver_pending(limit=1000)
+    click.echo(f"{sent} sent, {failed} failed (to be retried later).")
+
+
+@click.command("send-reminders")
+def send_reminders_command() -> None:
+    """Remind registrants a day and an hour before each event; safe to run as often as you like."""
+    count = registrations.send_reminders()
+    click.echo(f"{count} reminder{'s' if count != 1 else ''} queued.")
+
+
 def register(app: Flask) -> None:
     for command in (import_events_command, recompute_utc_command, seed_demo_command,
-                    create_organiser_command):
+                    create_organiser_command, send_mail_command, send_reminders_command):
         app.cli.add_command(command)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from eventsite.domain.timezones import is_valid_zone
 
@@ -94,6 +95,24 @@ class Config:
         self.MAX_CONTENT_LENGTH = self.MAX_IMAGE_BYTES + 1024 * 1024
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or None  # default: instance/uploads
 
+        # E-mail. With no MAIL_SERVER, messages are written to instance/outbox/ as .eml files.
+        self.MAIL_SERVER = env.get("MAIL_SERVER", "")
+        self.MAIL_PORT = int(env.get("MAIL_PORT", "587"))
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD", "")
+        self.MAIL_USE_TLS = env.get("MAIL_USE_TLS", "1") not in ("0", "false", "no", "")
+        self.MAIL_USE_SSL = env.get("MAIL_USE_SSL", "0") not in ("0", "false", "no", "")
+        self.MAIL_TIMEOUT = float(env.get("MAIL_TIMEOUT", "10"))
+        host = urlsplit(self.SITE_URL).hostname or "localhost"
+        self.MAIL_FROM = env.get("MAIL_FROM", f"{self.SITE_NAME} <events@{host}>")
+        self.MAIL_DOMAIN = host
+        self.MAIL_OUTBOX_FOLDER = env.get("MAIL_OUTBOX_FOLDER") or None  # instance/outbox
+        # Try new messages right after they are committed (send-mail retries the rest).
+        self.MAIL_SEND_IMMEDIATELY = env.get("MAIL_SEND_IMMEDIATELY", "1") != "0"
+        # Sign-ups per address and per e-mail address.
+        self.REGISTER_LIMIT = env.get("REGISTER_LIMIT", "10 per minute;60 per hour")
+        self.REGISTER_EMAIL_LIMIT = env.get("REGISTER_EMAIL_LIMIT", "5 per hour")
+
     def as_dict(self) -> dict:
         return {key: value for key, value in vars(self).items() if key.isupper()}
 
@@ -108,3 +127,5 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.SITE_URL = "http://eventsite.test"
         self.RATELIMIT_STORAGE_URI = "memory://"
+        self.MAIL_FROM = "eventsite <events@eventsite.test>"
+        self.MAIL_DOMAIN = "eventsite.test"

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from eventsite.domain.text import format_duration
 from eventsite.domain.timezones import (
     ZoneTime,
+    format_clock,
     format_long_date,
     get_zone,
     localize,
@@ -154,7 +155,14 @@ def add_to_calendar_links(event: Event) -> dict[str, str]:
     }
 
 
+def in_event_zone(event: Event, instant: datetime) -> str:
+    """'Monday 1 December 2026, 9am EST': a stored UTC instant as the event's zone reads it."""
+    local = utc_aware(instant).astimezone(get_zone(event.timezone))
+    return f"{format_long_date(local)}, {format_clock(local)} {local.tzname()}"
+
+
 def register(app: Flask) -> None:
+    app.add_template_filter(in_event_zone, "in_event_zone")
     app.add_template_filter(add_to_calendar_links, "calendar_links")
     app.add_template_global(subscribe_links, "subscribe_links")
     app.add_template_filter(uuid_urn, "uuid_urn")

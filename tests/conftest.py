@@ -7,6 +7,7 @@ import os
 import shutil
 import threading
 import zoneinfo
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import MetaData, create_engine, text
@@ -138,3 +139,52 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+# --- a real SMTP server -----------------------------------------------------------------------
+
+class MailSink:
+    """Collects what an aiosmtpd server receives, parsed."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def smtp_server(port: int):
+    from aiosmtpd.controller import Controller
+
+    sink = MailSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on localhost that the app delivers to."""
+    port = free_port()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False,
+                      MAIL_TIMEOUT=5)
+    with smtp_server(port) as sink:
+        yield sink

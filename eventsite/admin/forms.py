@@ -10,6 +10,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     EmailField,
     FieldList,
     Form,
@@ -31,6 +32,7 @@ from eventsite.models import (
     EventStatus,
     LocationVisibility,
     OrganisationRole,
+    RegistrationMode,
     SpeakerRole,
 )
 from eventsite.services.errors import ValidationError
@@ -40,6 +42,7 @@ from eventsite.services.events import (
     OrganisationInput,
     SpeakerInput,
     fold_of,
+    local_wall_time,
 )
 
 BLANK_ROWS = 2  # empty rows offered after the filled ones (more with the "Add" buttons)
@@ -111,7 +114,18 @@ class EventForm(FlaskForm):
 
     registration_mode = RadioField("Registration", default="none", choices=[
         SelectChoice("none", "None"),
-        SelectChoice("external", "External link (Eventbrite, …)")])
+        SelectChoice("external", "External link (Eventbrite, …)"),
+        SelectChoice("builtin", "On this site, with capacity and a waitlist")])
+    capacity = IntegerField("Seats", validators=[Optional(), NumberRange(1, 1_000_000)],
+                            description="Leave empty for no limit.")
+    waitlist = BooleanField("When full, take names for a waitlist", default=True)
+    registration_opens = DateTimeLocalField("Opens", validators=[Optional()],
+                                            description="In the event's time zone; empty: now.")
+    registration_closes = DateTimeLocalField(
+        "Closes", validators=[Optional()],
+        description="In the event's time zone; empty: when the event starts.")
+    confirmation_required = BooleanField(
+        "Ask people to confirm their address by a link before their seat counts")
     registration_url = StringField("Registration link", validators=[Length(max=500)],
                                    render_kw={"type": "url"})
     registration_label = StringField("Link text", validators=[Length(max=100)],
@@ -147,7 +161,8 @@ class EventForm(FlaskForm):
             end, end_fold = self._end_after(start, fold)
         else:
             raise ValidationError({"end_time": "Give an end time or how long it lasts."})
-        external = self.registration_mode.data == "external"
+        mode = RegistrationMode(self.registration_mode.data or "none")
+        external = mode is RegistrationMode.EXTERNAL
         return EventInput(
             title=_text(self.title), slug=_text(self.slug),
             summary=_text(self.summary), description=_text(self.description),
@@ -170,6 +185,11 @@ class EventForm(FlaskForm):
             venue_name=_text(self.venue_name), venue_address=_text(self.venue_address),
             registration_url=_text(self.registration_url) if external else "",
             registration_label=_text(self.registration_label) if external else "",
+            registration_mode=mode, capacity=self.capacity.data,
+            waitlist=bool(self.waitlist.data),
+            registration_opens=self.registration_opens.data,
+            registration_closes=self.registration_closes.data,
+            confirmation_required=bool(self.confirmation_required.data),
         )
 
     def _end_after(self, start: datetime, fold: Fold | None) -> tuple[datetime, Fold | None]:
@@ -206,7 +226,11 @@ class EventForm(FlaskForm):
                   "registration.url": self.registration_url,
                   "registration.label": self.registration_label,
                   "venue.name": self.venue_name, "venue.address": self.venue_address,
-                  "end_time": self.end_time, "image": self.image, "status": self.title}
+                  "end_time": self.end_time, "image": self.image, "status": self.title,
+                  "registration.capacity": self.capacity,
+                  "registration.opens": self.registration_opens,
+                  "registration.closes": self.registration_closes,
+                  "registration.mode": self.registration_mode}
         if key in simple:
             return simple[key]
         group, _, rest = key.partition("[")
@@ -237,9 +261,13 @@ class EventForm(FlaskForm):
                 locations=[{"name": loc.name, "url": loc.url, "visibility": loc.visibility.value}
                            for loc in event.locations],
                 venue_name=event.venue_name, venue_address=event.venue_address,
-                registration_mode="external" if event.registration_url else "none",
+                registration_mode=event.registration_mode.value,
                 registration_url=event.registration_url,
                 registration_label=event.registration_label,
+                capacity=event.capacity, waitlist=event.waitlist,
+                confirmation_required=event.confirmation_required,
+                registration_opens=local_wall_time(event, event.registration_opens_at),
+                registration_closes=local_wall_time(event, event.registration_closes_at),
             )
         form.add_blank_rows()
         return form
@@ -280,3 +308,10 @@ class OrganiserForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A button that posts: carries only the CSRF token."""
+
+
+class MessageForm(FlaskForm):
+    """A message to every registrant of an event, sent through the outbox."""
+
+    subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField("Message", validators=[DataRequired(), Length(max=20_000)])

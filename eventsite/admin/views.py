@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -23,6 +24,7 @@ from eventsite.admin.forms import (
     EmptyForm,
     EventForm,
     MergeSpeakersForm,
+    MessageForm,
     OrganiserForm,
     SpeakerForm,
     StatusForm,
@@ -35,7 +37,7 @@ from eventsite.domain.timezones import (
 )
 from eventsite.models import EventStatus
 from eventsite.public.jsonld import event_jsonld
-from eventsite.services import accounts, images, listings, speakers
+from eventsite.services import accounts, images, listings, registrations, speakers
 from eventsite.services import events as event_service
 from eventsite.services.errors import ValidationError
 from eventsite.urls import site_url
@@ -226,6 +228,57 @@ def delete_event(event_id: int):
             return redirect(url_for("admin.edit_event", event_id=event_id))
         flash(f"The draft “{title}” is deleted.", "success")
     return redirect(url_for("admin.dashboard"))
+
+
+# --- registrants ------------------------------------------------------------------------------
+
+@bp.get("/events/<int:event_id>/registrations")
+def registrants(event_id: int):
+    event = _event(event_id)
+    search = request.args.get("q", "")
+    return render_template("admin/registrants.html", event=event, search=search,
+                           rows=registrations.registrants(event, search),
+                           counts=registrations.counts(event), message_form=MessageForm(),
+                           button=EmptyForm())
+
+
+@bp.get("/events/<int:event_id>/registrations.csv")
+def registrants_csv(event_id: int):
+    event = _event(event_id)
+    return Response(registrations.registrants_csv(event), content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{event.slug}-registrants.csv"',
+                             "Cache-Control": "private, no-store"})
+
+
+@bp.post("/registrations/<int:registration_id>/<any(cancel, promote):action>")
+def change_registration(registration_id: int, action: str):
+    registration = registrations.by_id(registration_id) or abort(404)
+    if EmptyForm().validate_on_submit():
+        try:
+            (registrations.cancel if action == "cancel" else registrations.promote)(
+                registration)
+        except ValidationError as error:
+            flash(" ".join(error.errors.values()), "error")
+        else:
+            flash(f"{registration.name} is {'cancelled' if action == 'cancel' else 'promoted'}"
+                  f" and has been told by e-mail.", "success")
+    return redirect(url_for("admin.registrants", event_id=registration.event_id))
+
+
+@bp.post("/events/<int:event_id>/message")
+def message_registrants(event_id: int):
+    event = _event(event_id)
+    form = MessageForm()
+    if form.validate_on_submit():
+        count = registrations.message_registrants(event, form.subject.data, form.body.data)
+        flash(f"Your message is on its way to {count} registrant{'s' if count != 1 else ''}.",
+              "success")
+        return redirect(url_for("admin.registrants", event_id=event.id))
+    return render_template("admin/registrants.html", event=event, search="",
+                           rows=registrations.registrants(event),
+                           counts=registrations.counts(event), message_form=form,
+                           button=EmptyForm()), 422
 
 
 # --- speakers ---------------------------------------------------------------------------------

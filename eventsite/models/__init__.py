@@ -11,6 +11,12 @@ from eventsite.models.event import (
     Tag,
 )
 from eventsite.models.organisation import EventOrganisation, Organisation, OrganisationRole
+from eventsite.models.registration import (
+    OutboxMessage,
+    OutboxStatus,
+    Registration,
+    RegistrationStatus,
+)
 from eventsite.models.site_state import SiteState
 from eventsite.models.speaker import EventSpeaker, Speaker, SpeakerRole
 from eventsite.models.user import User
@@ -20,6 +26,7 @@ site_state.TRACKED = (Event, EventSpeaker, EventOrganisation, Location, Organisa
 
 __all__ = [
     "Event", "EventFormat", "EventOrganisation", "EventSpeaker", "EventStatus", "Location",
-    "LocationVisibility", "Organisation", "OrganisationRole", "RegistrationMode", "SiteState",
+    "LocationVisibility", "Organisation", "OrganisationRole", "OutboxMessage", "OutboxStatus",
+    "Registration", "RegistrationMode", "RegistrationStatus", "SiteState",
     "Speaker", "SpeakerRole", "Tag", "User",
 ]

@@ -38,10 +38,11 @@ class EventStatus(enum.StrEnum):
 
 
 class RegistrationMode(enum.StrEnum):
-    """How attendees register. Built-in registration will add its own member."""
+    """How attendees register: not at all, elsewhere (Eventbrite), or here."""
 
     NONE = "none"
     EXTERNAL = "external"
+    BUILTIN = "builtin"
 
 
 class LocationVisibility(enum.StrEnum):
@@ -105,6 +106,16 @@ class Event(db.Model):
     registration_url: Mapped[str] = mapped_column(String(500), default="")
     registration_label: Mapped[str] = mapped_column(String(100), default="")
     image_id: Mapped[str | None] = mapped_column(String(32))  # see services/images.py
+
+    # Built-in registration (services/registrations.py).
+    capacity: Mapped[int | None]  # None: no limit
+    waitlist: Mapped[bool] = mapped_column(default=True)
+    registration_opens_at: Mapped[datetime | None]  # UTC; None: open now
+    registration_closes_at: Mapped[datetime | None]  # UTC; None: until the event starts
+    confirmation_required: Mapped[bool] = mapped_column(default=False)
+    # Seats taken: kept by the registration service with one conditional UPDATE, which is
+    # what makes "check the capacity and take a seat" a single atomic step.
+    confirmed_count: Mapped[int] = mapped_column(default=0)
 
     # Bumped whenever time, place or status change; becomes the iCalendar SEQUENCE.
     revision: Mapped[int] = mapped_column(default=0)

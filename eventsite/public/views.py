@@ -3,7 +3,8 @@
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 
 from eventsite.public.jsonld import event_jsonld
-from eventsite.services import images, listings
+from eventsite.registration.forms import RegistrationForm
+from eventsite.services import images, listings, registrations
 from eventsite.urls import site_url
 
 bp = Blueprint("public", __name__)
@@ -32,8 +33,10 @@ def past():
 @bp.get("/events/<slug>")
 def event(slug: str):
     found = listings.listed_event(slug) or abort(404)
+    state = registrations.state_of(found)
+    form = RegistrationForm() if state else None
     return render_template(
-        "public/event.html", event=found,
+        "public/event.html", event=found, registration=state, register_form=form,
         jsonld=event_jsonld(found, site_url("public.event", slug=slug)))
 
 

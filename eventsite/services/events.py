@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_
 
@@ -37,6 +37,7 @@ from eventsite.models import (
     SpeakerRole,
     Tag,
 )
+from eventsite.services import mail, registrations
 from eventsite.services.errors import ValidationError
 
 WEB_URL_MESSAGE = "must be a web address starting with http:// or https://"
@@ -93,6 +94,12 @@ class EventInput:
     venue_address: str = ""
     fold: Fold | None = None  # how to read a wall time the clocks show twice
     end_fold: Fold | None = None  # the same for the end, when it differs (None: as `fold`)
+    registration_mode: RegistrationMode | None = None  # None: external if a URL is given
+    capacity: int | None = None
+    waitlist: bool = True
+    registration_opens: datetime | None = None  # wall times in the event's zone
+    registration_closes: datetime | None = None
+    confirmation_required: bool = False
     image_id: str | None = None  # a stored image (services/images.py)
     replace_image: bool = False  # whether image_id replaces the event's image
 
@@ -158,6 +165,31 @@ class _Collector:
                           "`timezone`")
             return None
         return parsed
+
+    def instant(self, key: str, wall: datetime | None, zone: str, fold: Fold | None,
+                zone_ok: bool = True) -> datetime | None:
+        """The UTC instant of a wall time in `zone`; None (and the reason) when it has none."""
+        if wall is None or not zone_ok:
+            return None
+        try:
+            return to_utc(wall, zone, fold)
+        except WallTimeError as error:
+            self.add(key, str(error))
+            return None
+
+    def optional_wall_time(self, record: Mapping, key: str, path: str) -> datetime | None:
+        if record.get(key) in (None, ""):
+            return None
+        return self.wall_time({path: record[key]}, path)
+
+    def count(self, record: Mapping, key: str, path: str) -> int | None:
+        value = record.get(key)
+        if value in (None, ""):
+            return None
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.add(path, "must be a whole number")
+            return None
+        return value
 
     def items(self, record: Mapping, key: str) -> list[Mapping]:
         value = record.get(key) or []
@@ -233,6 +265,14 @@ def parse_event(record: Mapping) -> EventInput:
             )
             for i, item in enumerate(check.items(record, "locations"))
         ],
+        registration_mode=check.choice(registration, "mode", RegistrationMode, None,
+                                       path="registration.mode"),
+        capacity=check.count(registration, "capacity", "registration.capacity"),
+        waitlist=registration.get("waitlist", True) is not False,
+        registration_opens=check.optional_wall_time(registration, "opens", "registration.opens"),
+        registration_closes=check.optional_wall_time(registration, "closes",
+                                                     "registration.closes"),
+        confirmation_required=registration.get("confirmation_required") is True,
         registration_url=check.url(registration, "url", "registration.url"),
         registration_label=check.text(registration, "label", LIMITS["label"],
                                       path="registration.label"),
@@ -251,6 +291,8 @@ def parse_event(record: Mapping) -> EventInput:
 class _Schedule:
     starts_utc: datetime
     ends_utc: datetime
+    opens_utc: datetime | None = None
+    closes_utc: datetime | None = None
 
 
 def check_event(data: EventInput) -> _Schedule:
@@ -280,28 +322,39 @@ def check_event(data: EventInput) -> _Schedule:
         if url and not is_web_url(url):
             check.add(key, WEB_URL_MESSAGE)
 
-    starts_utc = ends_utc = None
-    if "timezone" not in check.errors:
-        for key, wall, fold in (("start", data.starts_local, data.fold),
-                                ("end", data.ends_local, data.end_fold or data.fold)):
-            try:
-                instant = to_utc(wall, data.timezone, fold)
-            except WallTimeError as error:
-                check.add(key, str(error))
-            else:
-                if key == "start":
-                    starts_utc = instant
-                else:
-                    ends_utc = instant
+    zone_ok = "timezone" not in check.errors
+    starts_utc = check.instant("start", data.starts_local, data.timezone, data.fold, zone_ok)
+    ends_utc = check.instant("end", data.ends_local, data.timezone, data.end_fold or data.fold,
+                             zone_ok)
     if starts_utc and ends_utc and ends_utc <= starts_utc:
         check.add("end", "must be after the start")
     elif starts_utc and ends_utc and ends_utc - starts_utc > Event.MAX_DURATION:
         check.add("end", f"is too far after the start: an event lasts at most "
                          f"{Event.MAX_DURATION.days} days (list a longer series as separate "
                          f"events)")
+    opens_utc = closes_utc = None
+    if _mode_of(data) is RegistrationMode.BUILTIN:
+        if data.capacity is not None and not 1 <= data.capacity <= 1_000_000:
+            check.add("registration.capacity", "must be at least 1 (or empty for no limit)")
+        opens_utc = check.instant("registration.opens", data.registration_opens,
+                                  data.timezone, data.fold, zone_ok)
+        closes_utc = check.instant("registration.closes", data.registration_closes,
+                                   data.timezone, data.fold, zone_ok)
+        if opens_utc and closes_utc and closes_utc <= opens_utc:
+            check.add("registration.closes", "must be after registration opens")
+        elif closes_utc and ends_utc and closes_utc > ends_utc:
+            check.add("registration.closes", "must be before the event ends")
+    elif data.registration_mode is RegistrationMode.EXTERNAL and not data.registration_url:
+        check.add("registration.url", "is required for registration elsewhere")
     if check.errors:
         raise ValidationError(check.errors)
-    return _Schedule(starts_utc, ends_utc)
+    return _Schedule(starts_utc, ends_utc, opens_utc, closes_utc)
+
+
+def _mode_of(data: EventInput) -> RegistrationMode:
+    if data.registration_mode is not None:
+        return data.registration_mode
+    return RegistrationMode.EXTERNAL if data.registration_url else RegistrationMode.NONE
 
 
 def _slug_taken(slug: str, exclude_id: int | None = None) -> bool:
@@ -386,10 +439,14 @@ def _apply(event: Event, data: EventInput, schedule: _Schedule) -> None:
         event.format, event.status, event.status_note = data.format, data.status, \
             data.status_note
         event.venue_name, event.venue_address = data.venue_name, data.venue_address
-        event.registration_mode = (RegistrationMode.EXTERNAL if data.registration_url
-                                   else RegistrationMode.NONE)
-        event.registration_url = data.registration_url
-        event.registration_label = data.registration_label
+        event.registration_mode = _mode_of(data)
+        builtin = event.registration_mode is RegistrationMode.BUILTIN
+        event.registration_url = "" if builtin else data.registration_url
+        event.registration_label = "" if builtin else data.registration_label
+        event.capacity = data.capacity if builtin else None
+        event.waitlist, event.confirmation_required = data.waitlist, data.confirmation_required
+        event.registration_opens_at = schedule.opens_utc
+        event.registration_closes_at = schedule.closes_utc
         event.tags = find_or_create_tags(data.tags)
         if data.replace_image:
             event.image_id = data.image_id
@@ -434,12 +491,15 @@ def _material(event: Event) -> tuple:
             tuple((loc.name, loc.url, loc.visibility) for loc in event.locations))
 
 
-def _touch(event: Event, before: tuple) -> None:
-    """Record an edit: always a new updated_at (feeds key on it), and a new revision when
-    time, place or status changed (it becomes the iCalendar SEQUENCE)."""
+def _touch(event: Event, before: tuple) -> list:
+    """Record an edit: always a new updated_at, and a new revision when time, place or status
+    changed (it becomes the iCalendar SEQUENCE) — which registrants are then told about.
+    Returns the messages queued for them."""
     event.updated_at = utcnow()
-    if _material(event) != before:
-        event.revision += 1
+    if _material(event) == before:
+        return []
+    event.revision += 1
+    return registrations.notify_change(event)
 
 
 def update_event(event: Event, data: EventInput) -> Event:
@@ -451,8 +511,10 @@ def update_event(event: Event, data: EventInput) -> Event:
         event.slug = data.slug
     before = _material(event)
     _apply(event, data, schedule)
-    _touch(event, before)
+    messages = _touch(event, before)
     db.session.commit()
+    mail.deliver_now(messages)
+    registrations.fill_free_seats(event)  # the capacity may have been raised
     return event
 
 
@@ -462,8 +524,9 @@ def set_status(event: Event, status: EventStatus, note: str = "") -> Event:
         raise ValidationError({"status_note": f"is too long (at most {LIMITS['status_note']})"})
     before = _material(event)
     event.status, event.status_note = status, note.strip()
-    _touch(event, before)
+    messages = _touch(event, before)
     db.session.commit()
+    mail.deliver_now(messages)
     return event
 
 
@@ -490,6 +553,10 @@ def event_input_from(event: Event, **changes) -> EventInput:
                                          link.role) for link in event.organisation_links],
         locations=[LocationInput(loc.name, loc.url, loc.visibility) for loc in event.locations],
         registration_url=event.registration_url, registration_label=event.registration_label,
+        registration_mode=event.registration_mode, capacity=event.capacity,
+        waitlist=event.waitlist, confirmation_required=event.confirmation_required,
+        registration_opens=local_wall_time(event, event.registration_opens_at),
+        registration_closes=local_wall_time(event, event.registration_closes_at),
         venue_name=event.venue_name, venue_address=event.venue_address,
     )
     for key, value in changes.items():
@@ -609,6 +676,13 @@ def fold_of(wall: datetime, zone: str, instant_utc: datetime) -> Fold:
     return Fold.EARLIER if earlier == instant_utc else Fold.LATER
 
 
+def local_wall_time(event: Event, instant: datetime | None) -> datetime | None:
+    """A stored UTC instant as a wall time in the event's zone."""
+    if instant is None:
+        return None
+    return instant.replace(tzinfo=UTC).astimezone(get_zone(event.timezone)).replace(tzinfo=None)
+
+
 def duplicate_event(event: Event, days: int = 7) -> Event:
     """A draft copy `days` later at the same local wall time ("same time next week"), which
     stays at 11am in the event's zone even when a clock change falls in between."""
@@ -616,6 +690,10 @@ def duplicate_event(event: Event, days: int = 7) -> Event:
     data = event_input_from(event, slug="", status=EventStatus.DRAFT, status_note="",
                             starts_local=event.starts_local + shift,
                             ends_local=event.ends_local + shift)
+    if data.registration_opens:
+        data.registration_opens += shift
+    if data.registration_closes:
+        data.registration_closes += shift
     data.image_id, data.replace_image = event.image_id, True
     return create_event(data)
 

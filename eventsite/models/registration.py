@@ -1,0 +1,82 @@
+"""Attendees who registered here, and the e-mail outbox."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventsite.domain.timezones import utcnow
+from eventsite.extensions import db
+from eventsite.models.types import enum_column
+
+if TYPE_CHECKING:
+    from eventsite.models.event import Event
+
+
+class RegistrationStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for the confirmation click; holds no seat
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Registration(db.Model):
+    __tablename__ = "registrations"
+    # One registration per address and event: signing up again finds the same row.
+    __table_args__ = (UniqueConstraint("event_id", "email"),
+                      Index("ix_registrations_event_id_status", "event_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))  # lower-case
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[RegistrationStatus] = mapped_column(enum_column(RegistrationStatus))
+    # The key to the attendee's own page: unguessable, and the only way in.
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)  # waitlist order
+    confirmed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    day_reminder_sent_at: Mapped[datetime | None]
+    hour_reminder_sent_at: Mapped[datetime | None]
+
+    event: Mapped[Event] = relationship()
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status is RegistrationStatus.CONFIRMED
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after repeated failures
+
+
+class OutboxMessage(db.Model):
+    """A message written in the same transaction as what caused it, delivered afterwards."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    message: Mapped[bytes] = mapped_column(LargeBinary)  # the whole RFC 5322 message
+    status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus),
+                                                 default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[datetime | None]  # a sender is working on it until then
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]

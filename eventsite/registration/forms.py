@@ -1,0 +1,18 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, StringField
+from wtforms.validators import Length
+
+
+class RegistrationForm(FlaskForm):
+    # Required-ness and address checks are the service's, so every fault is named at once.
+    name = StringField("Name", validators=[Length(max=200)],
+                       render_kw={"autocomplete": "name"})
+    email = EmailField("E-mail address", validators=[Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    organisation = StringField("Organisation (optional)", validators=[Length(max=200)],
+                               render_kw={"autocomplete": "organization"})
+    consent = BooleanField("The organisers may keep my name and e-mail address to manage my "
+                           "registration and to write to me about this event.")
+    # A honeypot: hidden from people, filled in by bots.
+    website = StringField("Leave this empty", render_kw={"tabindex": "-1",
+                                                         "autocomplete": "off"})

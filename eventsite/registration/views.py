@@ -1,0 +1,102 @@
+"""Registering for an event here, and the attendee's own page (reached by a secret link)."""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from eventsite.extensions import limiter
+from eventsite.models import RegistrationStatus
+from eventsite.registration.forms import RegistrationForm
+from eventsite.services import listings, registrations
+from eventsite.services.errors import ValidationError
+
+bp = Blueprint("registration", __name__)
+
+
+def _email_key() -> str:
+    return "email:" + request.form.get("email", "").strip().lower()
+
+
+@bp.post("/events/<slug>/register")
+@limiter.limit(lambda: current_app.config["REGISTER_LIMIT"])
+@limiter.limit(lambda: current_app.config["REGISTER_EMAIL_LIMIT"], key_func=_email_key)
+def register(slug: str):
+    event = listings.listed_event(slug) or abort(404)
+    form = RegistrationForm()
+    if form.website.data:  # a bot filled the honeypot: thank it and keep nothing
+        return render_template("registration/done.html", event=event, outcome="pending")
+    if form.validate_on_submit():
+        try:
+            outcome = registrations.register(event, registrations.SignUp(
+                form.name.data, form.email.data, form.organisation.data or "",
+                form.consent.data))
+        except ValidationError as error:
+            for key, message in error.errors.items():
+                getattr(form, key).errors.append(message)
+        except registrations.RegistrationError as error:
+            flash(str(error), "error")
+            return redirect(url_for("public.event", slug=slug))
+        else:
+            if not outcome.created:
+                # Never reveal someone else's registration: the link goes to their inbox.
+                return render_template("registration/done.html", event=event,
+                                       outcome="again")
+            return redirect(url_for("registration.manage", token=outcome.registration.token,
+                                    new=1))
+    return render_template("public/event.html", event=event, register_form=form,
+                           registration=registrations.state_of(event), jsonld=None), 422
+
+
+def _registration(token: str):
+    return registrations.by_token(token) or abort(404)
+
+
+@bp.get("/r/<token>")
+def manage(token: str):
+    registration = _registration(token)
+    return render_template("registration/manage.html", registration=registration,
+                           event=registration.event, new=request.args.get("new") == "1",
+                           join_links=registrations.private_links(registration.event))
+
+
+@bp.get("/r/<token>.ics")
+def calendar(token: str):
+    registration = _registration(token)
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        abort(404, description="Your calendar entry is ready once you have a seat.")
+    response = Response(registrations.invitation(registration, method="PUBLISH"),
+                        content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="{registration.event.slug}.ics"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/r/<token>/confirm", methods=["GET", "POST"])
+def confirm(token: str):
+    """A page with a button: mail scanners open links, so only the POST confirms."""
+    registration = _registration(token)
+    if request.method == "POST":
+        try:
+            registrations.confirm(registration)
+        except registrations.RegistrationError as error:
+            flash(str(error), "error")
+        return redirect(url_for("registration.manage", token=token))
+    return render_template("registration/confirm.html", registration=registration,
+                           event=registration.event)
+
+
+@bp.post("/r/<token>/cancel")
+def cancel(token: str):
+    registration = _registration(token)
+    registrations.cancel(registration)
+    flash("Your registration is cancelled. We have sent you an e-mail to say so.", "success")
+    return redirect(url_for("registration.manage", token=token))
