@@ -119,3 +119,35 @@ def _flush(rows, links, tag_links, org_links, places) -> None:
         if batch:
             db.session.execute(insert(model), batch)
             batch.clear()
+
+
+def add_registration_event(database_url: str, instance_path: str, capacity: int) -> str:
+    """An upcoming event taking registrations here; returns its slug."""
+    from eventsite.services.events import create_event, parse_event
+
+    app = bench_app(database_url, instance_path)
+    with app.app_context():
+        day = (utcnow() + timedelta(days=7)).date()
+        event = create_event(parse_event({
+            "title": "A popular webinar", "start": f"{day}T11:00", "end": f"{day}T12:00",
+            "timezone": "Europe/London",
+            "registration": {"mode": "builtin", "capacity": capacity}}))
+        slug = event.slug
+        db.session.remove()
+        db.engine.dispose()
+    return slug
+
+
+def registration_counts(database_url: str, instance_path: str, slug: str) -> tuple[int, int]:
+    """(confirmed, waitlisted) for the event."""
+    from eventsite.models import Registration, RegistrationStatus
+
+    app = bench_app(database_url, instance_path)
+    with app.app_context():
+        event_id = db.session.scalar(db.select(Event.id).where(Event.slug == slug))
+        counts = dict(db.session.execute(
+            db.select(Registration.status, db.func.count(Registration.id))
+            .where(Registration.event_id == event_id).group_by(Registration.status)).all())
+        db.engine.dispose()
+    return (counts.get(RegistrationStatus.CONFIRMED, 0),
+            counts.get(RegistrationStatus.WAITLISTED, 0))

@@ -31,7 +31,15 @@ def create_app(config: Config | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_page_cache(app)
     return app
+
+
+def register_page_cache(app: Flask) -> None:
+    """Last, so that it wraps everything else (see eventsite/pagecache.py)."""
+    from eventsite import pagecache
+
+    pagecache.init_app(app)
 
 
 def configure_defaults(app: Flask) -> None:

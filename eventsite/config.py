@@ -69,6 +69,9 @@ class Config:
         self.ZONE_LABELS = parse_zone_labels(env.get("ZONE_LABELS", ""))
         self.EVENTS_PER_PAGE = int(env.get("EVENTS_PER_PAGE", "20"))
         self.ORGANIZER_EMAIL = env.get("ORGANIZER_EMAIL", "")
+        # Whole anonymous responses kept per worker (eventsite/pagecache.py); 0 turns it off.
+        self.PAGE_CACHE_SECONDS = int(env.get("PAGE_CACHE_SECONDS", "60"))
+        self.PAGE_CACHE_BYTES = int(env.get("PAGE_CACHE_MB", "32")) * 1024 * 1024
         # Built feed bytes kept per worker; a feed of 1,000 events is about a megabyte.
         self.FEED_CACHE_BYTES = int(env.get("FEED_CACHE_MB", "16")) * 1024 * 1024
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

@@ -142,6 +142,7 @@ def test_injection_through_the_title_and_description_stays_inert(client, app):
     assert data.count(b"\r\nBEGIN:VEVENT\r\n") == 1
 
 
+@pytest.mark.settings(PAGE_CACHE_SECONDS=0)  # the Flask path under the page cache
 def test_conditional_requests_build_nothing(client, app):
     make_event(title="Polled")
     first = client.get("/calendar.ics")
@@ -232,6 +233,7 @@ def test_api_points_at_the_ics(client, app):
     assert client.get(data["ics_url"].replace("http://eventsite.test", "")).status_code == 200
 
 
+@pytest.mark.settings(PAGE_CACHE_SECONDS=0)
 @pytest.mark.parametrize("path", ["/calendar.ics", "/events.atom"])
 def test_feeds_do_not_query_per_event(client, app, path):
     for n in range(3):

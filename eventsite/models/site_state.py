@@ -35,3 +35,23 @@ def _count_changes(session: Session, _context, _instances) -> None:
     if any(isinstance(obj, TRACKED) for obj in touched):
         session.execute(update(SiteState).where(SiteState.id == 1).values(
             version=SiteState.version + 1, changed_at=utcnow()))
+        session.info["site_changed"] = True
+
+
+_local_commits = 0  # changes committed by this process: caches here need not wait to see them
+
+
+@event.listens_for(Session, "after_commit")
+def _note_local_change(session: Session) -> None:
+    global _local_commits
+    if session.info.pop("site_changed", False):
+        _local_commits += 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop("site_changed", None)
+
+
+def local_commits() -> int:
+    return _local_commits

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 
+from eventsite.pagecache import no_page_cache
 from eventsite.public.jsonld import event_jsonld
 from eventsite.registration.forms import RegistrationForm
 from eventsite.services import images, listings, registrations
@@ -34,7 +35,10 @@ def past():
 def event(slug: str):
     found = listings.listed_event(slug) or abort(404)
     state = registrations.state_of(found)
-    form = RegistrationForm() if state else None
+    form = None
+    if state:
+        no_page_cache()  # seats left change with every sign-up
+        form = RegistrationForm()
     return render_template(
         "public/event.html", event=found, registration=state, register_form=form,
         jsonld=event_jsonld(found, site_url("public.event", slug=slug)))

@@ -1,0 +1,160 @@
+"""Whole responses for anonymous visitors, served before Flask is even entered.
+
+Public pages, feeds and the API look the same to every visitor without a session, so a
+response is kept (at most PAGE_CACHE_SECONDS, and only while the site's change counter is
+unchanged: models/site_state.py) and served, or answered with 304, by a WSGI layer that does
+no routing, no templates and no queries. The counter is read at most once a second per
+process, and at once after this process commits a change, so an organiser sees an edit
+immediately; another worker may serve the old page for up to a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from http.cookies import SimpleCookie
+
+from flask import Flask, g, request, session
+from werkzeug.http import is_resource_modified, parse_date
+
+from eventsite.extensions import db
+from eventsite.models import SiteState, site_state
+
+CACHEABLE_BLUEPRINTS = {"public", "feeds", "api"}
+KEPT_HEADERS = {"content-type", "etag", "last-modified", "cache-control",
+                "content-disposition", "x-content-type-options"}
+VERSION_TTL = 1.0  # seconds a process trusts the counter it last read
+
+
+@dataclass(frozen=True)
+class Entry:
+    version: int
+    stored_at: float  # monotonic
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    etag: str | None
+    last_modified: datetime | None
+
+
+class PageCache:
+    def __init__(self, app: Flask, seconds: int, max_bytes: int):
+        self.app, self.seconds, self.max_bytes = app, seconds, max_bytes
+        self.cookie_names = {app.config["SESSION_COOKIE_NAME"],
+                             app.config.get("REMEMBER_COOKIE_NAME", "remember_token")}
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self._version = (0, -1.0, -1)  # (value, read at, local commits seen)
+
+    # --- the site's version --------------------------------------------------------------------
+
+    def version(self) -> int:
+        value, read_at, seen = self._version
+        now = time.monotonic()
+        if now - read_at < VERSION_TTL and seen == site_state.local_commits():
+            return value
+        seen = site_state.local_commits()
+        with self.app.app_context():
+            value = db.session.scalar(db.select(SiteState.version).where(SiteState.id == 1))
+            db.session.remove()
+        self._version = (value, now, seen)
+        return value
+
+    # --- storing and finding -------------------------------------------------------------------
+
+    def lookup(self, key: str) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None or time.monotonic() - entry.stored_at > self.seconds:
+            return None
+        return entry if entry.version == self.version() else None
+
+    def store(self, key: str, entry: Entry) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old:
+                self._size -= len(old.body)
+            self._entries[key] = entry
+            self._size += len(entry.body)
+            while self._size > self.max_bytes and len(self._entries) > 1:
+                _, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped.body)
+
+    def anonymous(self, environ) -> bool:
+        cookie = environ.get("HTTP_COOKIE")
+        if not cookie:
+            return True
+        try:
+            names = set(SimpleCookie(cookie))
+        except Exception:  # a cookie header we cannot read: do not guess
+            return False
+        return not names & self.cookie_names
+
+    # --- the WSGI layer ------------------------------------------------------------------------
+
+    def wrap(self, wsgi_app):
+        def serve(environ, start_response):
+            method = environ["REQUEST_METHOD"]
+            if method in ("GET", "HEAD") and self.anonymous(environ):
+                entry = self.lookup(_key(environ))
+                if entry is not None:
+                    return self._answer(entry, environ, start_response, method == "HEAD")
+            return wsgi_app(environ, start_response)
+        return serve
+
+    @staticmethod
+    def _answer(entry: Entry, environ, start_response, head: bool):
+        if (entry.etag or entry.last_modified) and not is_resource_modified(
+                environ, etag=entry.etag, last_modified=entry.last_modified):
+            start_response("304 Not Modified", [h for h in entry.headers
+                                                if h[0].lower() != "content-type"])
+            return [b""]
+        start_response(entry.status, entry.headers + [("Content-Length", str(len(entry.body)))])
+        return [b""] if head else [entry.body]
+
+
+def _key(environ) -> str:
+    query = environ.get("QUERY_STRING", "")
+    return environ.get("PATH_INFO", "") + ("?" + query if query else "")
+
+
+def no_page_cache() -> None:
+    """Call in a view whose page is personal or changes with every visit."""
+    g.no_page_cache = True
+
+
+def init_app(app: Flask) -> None:
+    seconds = app.config["PAGE_CACHE_SECONDS"]
+    if seconds <= 0:
+        return
+    cache = PageCache(app, seconds, app.config["PAGE_CACHE_BYTES"])
+    app.extensions["eventsite.page_cache"] = cache
+    app.wsgi_app = cache.wrap(app.wsgi_app)
+
+    @app.before_request
+    def note_version():
+        if request.blueprint in CACHEABLE_BLUEPRINTS and request.method == "GET":
+            g.page_version = cache.version()  # what this response is built from
+
+    @app.after_request
+    def keep(response):
+        if (request.method != "GET" or response.status_code != 200
+                or request.blueprint not in CACHEABLE_BLUEPRINTS
+                or "page_version" not in g or g.get("no_page_cache")
+                or response.direct_passthrough or response.is_streamed
+                or session.modified or not cache.anonymous(request.environ)):
+            return response
+        if not response.get_etag()[0]:
+            response.add_etag()
+        etag = response.get_etag()[0]
+        modified = response.headers.get("Last-Modified")
+        cache.store(_key(request.environ), Entry(
+            version=g.page_version, stored_at=time.monotonic(),
+            status=response.status, body=response.get_data(),
+            headers=[(k, v) for k, v in response.headers.items() if k.lower() in KEPT_HEADERS],
+            etag=etag, last_modified=parse_date(modified) if modified else None))
+        return response
