@@ -180,8 +180,9 @@ def registrations(backend: str, workdir: Path) -> None:
     verdict = "ok" if ok else "MISSED"
     ROWS.append((backend, "200 sign-ups for 50 seats", f"{confirmed}/{errors}",
                  "50 / 0 errors", verdict))
-    print(f"  {backend:<9} {'200 simultaneous sign-ups for 50 seats: confirmed, waitlisted, errors':<58}"
-          f" {confirmed:>3}, {waitlisted}, {errors}  50, 150, 0  {verdict}", flush=True)
+    measure = "200 simultaneous sign-ups for 50 seats: confirmed, waitlisted, errors"
+    print(f"  {backend:<9} {measure:<58} {confirmed:>3}, {waitlisted}, {errors}  50, 150, 0  "
+          f"{verdict}", flush=True)
 
 
 def main() -> int:
