@@ -67,7 +67,7 @@ def ceiling(body: bytes, status: str, headers: list[tuple[str, str]], workdir: P
 def wrk(url: str, seconds: int, headers: dict[str, str] | None = None,
         connections: int = 8) -> dict[str, float]:
     """Requests per second and median latency (ms) from one bounded wrk run."""
-    command = ["wrk", "--threads", "2", "--connections", str(connections),
+    command = ["wrk", "--threads", str(min(2, connections)), "--connections", str(connections),
                "--duration", f"{seconds}s", "--timeout", "10s", "--latency"]
     for name, value in (headers or {}).items():
         command += ["--header", f"{name}: {value}"]
