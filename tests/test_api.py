@@ -29,6 +29,9 @@ def test_event_detail(client, app):
                                       "url": "https://internationalmanifesto.org",
                                       "role": "co_sponsor"}]
     assert data["tags"] == ["korea", "peace", "webinar"]
+    assert data["registration"] == {"url": "https://www.eventbrite.com/e/koreas-struggle-for-"
+                                           "independence", "label": "Eventbrite",
+                                    "mode": "external"}
     assert "zoom.us" not in response.get_data(as_text=True)
 
 
@@ -76,3 +79,11 @@ def test_unknown_or_draft_event_is_a_json_404(client, app):
         response = client.get(f"/api/events/{slug}")
         assert response.status_code == 404
         assert response.get_json()["error"]["message"] == f"No event “{slug}”."
+
+
+def test_built_in_registration_points_at_the_form(client, app):
+    event = make_event(registration={"mode": "builtin", "capacity": 30})
+    data = client.get(f"/api/events/{event.slug}").get_json()
+    assert data["registration"] == {
+        "url": f"http://eventsite.test/events/{event.slug}#register", "label": "Register",
+        "mode": "builtin", "capacity": 30, "seats_left": 30}

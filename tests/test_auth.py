@@ -182,3 +182,23 @@ def test_create_organiser_command(runner):
                               "--password-stdin"], input="short\n")
     assert bad.exit_code != 0
     assert "email:" in bad.output and "password: must be at least 10 characters" in bad.output
+
+
+def test_two_app_instances_share_counters_through_redis(database_url, tmp_path):
+    """With RATELIMIT_STORAGE_URI set to Redis, the limit holds across instances."""
+    import uuid
+
+    from tests.conftest import make_app
+
+    settings = {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+                "RATELIMIT_KEY_PREFIX": f"eventsite-test-{uuid.uuid4().hex}",
+                "SIGN_IN_LIMIT": "3 per minute", "UPLOAD_FOLDER": str(tmp_path)}
+    first, second = make_app(database_url, **settings), make_app(database_url, **settings)
+    with first.app_context():
+        db.create_all()
+    statuses = []
+    for instance in (first, second, first, second):
+        with instance.app_context():
+            client = instance.test_client()
+            statuses.append(sign_in(client, password="wrong password").status_code)
+    assert statuses == [422, 422, 422, 429]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from eventsite.display import event_zone_times, iso_utc, local_end, local_start
-from eventsite.models import Event
+from eventsite.models import Event, RegistrationMode
 from eventsite.urls import site_url
 
 
@@ -35,8 +35,7 @@ def event_json(event: Event) -> dict:
             for link in event.organisation_links
         ],
         "locations": [{"name": loc.name, "url": loc.url} for loc in event.public_locations],
-        "registration": ({"url": event.registration_url, "label": event.registration_label}
-                         if event.registration_url else None),
+        "registration": registration_json(event),
         "tags": [tag.name for tag in event.tags],
     }
 
@@ -49,3 +48,16 @@ def page_json(pagination, items: list[dict]) -> dict:
         "total": pagination.total,
         "pages": pagination.pages,
     }
+
+
+def registration_json(event: Event) -> dict | None:
+    """Where to register: the external link, or the form on the event page."""
+    if event.registration_mode is RegistrationMode.BUILTIN:
+        return {"url": site_url("public.event", slug=event.slug) + "#register",
+                "label": "Register", "mode": "builtin", "capacity": event.capacity,
+                "seats_left": None if event.capacity is None
+                else max(0, event.capacity - event.confirmed_count)}
+    if event.registration_url:
+        return {"url": event.registration_url, "label": event.registration_label,
+                "mode": "external"}
+    return None

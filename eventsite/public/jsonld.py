@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from eventsite.api.schemas import registration_json
 from eventsite.display import local_end, local_start
 from eventsite.models import Event, EventFormat, EventStatus, OrganisationRole
 from eventsite.urls import site_url
@@ -51,7 +52,10 @@ def event_jsonld(event: Event, page_url: str) -> dict:
     if event.venue_name:
         data["location"].append({"@type": "Place", "name": event.venue_name,
                                  "address": event.venue_address})
-    if event.registration_url:
-        data["offers"] = {"@type": "Offer", "url": event.registration_url,
-                          "availability": "https://schema.org/InStock"}
+    registration = registration_json(event)
+    if registration:
+        sold_out = registration.get("seats_left") == 0
+        data["offers"] = {"@type": "Offer", "url": registration["url"],
+                          "availability": "https://schema.org/" + ("SoldOut" if sold_out
+                                                                   else "InStock")}
     return data
