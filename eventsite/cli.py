@@ -26,7 +26,7 @@ def import_events_command(file: Path) -> None:
     try:
         with click.progressbar(length=total, label="Importing events", file=None) as bar:
             created = event_service.import_events(records, progress=bar.update)
-    except event_service.ImportError_ as error:
+    except event_service.ImportRefused as error:
         raise click.ClickException(f"Nothing imported: {error}") from None
     click.echo(f"Imported {len(created)} event{'s' if len(created) != 1 else ''}.")
 

@@ -587,7 +587,7 @@ def create_event(data: EventInput) -> Event:
     return event
 
 
-class ImportError_(ValidationError):
+class ImportRefused(ValidationError):
     """A record in an import file is at fault; nothing from the file was saved."""
 
     def __init__(self, index: int, title: str, errors: dict[str, str]):
@@ -601,9 +601,9 @@ class ImportError_(ValidationError):
 
 
 def import_events(records: list, progress: Callable[[int], None] | None = None) -> list[Event]:
-    """Import a list of event records: all of them, or none and ImportError_ for the first fault."""
+    """Import a list of event records: all of them, or none (ImportRefused names the fault)."""
     if not isinstance(records, list):
-        raise ImportError_(-1, "", {"file": "must hold a JSON list of events"})
+        raise ImportRefused(-1, "", {"file": "must hold a JSON list of events"})
     checked: list[tuple[EventInput, _Schedule]] = []
     slugs_in_file: dict[str, int] = {}
     for index, record in enumerate(records):
@@ -612,10 +612,10 @@ def import_events(records: list, progress: Callable[[int], None] | None = None) 
             data = parse_event(record)
             schedule = check_event(data)
         except ValidationError as error:
-            raise ImportError_(index, title, error.errors) from None
+            raise ImportRefused(index, title, error.errors) from None
         if data.slug:
             if data.slug in slugs_in_file or _slug_taken(data.slug):
-                raise ImportError_(index, title, {"slug": f"“{data.slug}” is already used"})
+                raise ImportRefused(index, title, {"slug": f"“{data.slug}” is already used"})
             slugs_in_file[data.slug] = index
         checked.append((data, schedule))
 
