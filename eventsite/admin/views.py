@@ -232,14 +232,15 @@ def delete_event(event_id: int):
 
 # --- registrants ------------------------------------------------------------------------------
 
-@bp.get("/events/<int:event_id>/registrations")
-def registrants(event_id: int):
-    event = _event(event_id)
-    search = request.args.get("q", "")
+def _registrants_page(event, message_form: MessageForm, search: str = ""):
     return render_template("admin/registrants.html", event=event, search=search,
                            rows=registrations.registrants(event, search),
-                           counts=registrations.counts(event), message_form=MessageForm(),
-                           button=EmptyForm())
+                           counts=registrations.counts(event), message_form=message_form)
+
+
+@bp.get("/events/<int:event_id>/registrations")
+def registrants(event_id: int):
+    return _registrants_page(_event(event_id), MessageForm(), request.args.get("q", ""))
 
 
 @bp.get("/events/<int:event_id>/registrations.csv")
@@ -275,10 +276,7 @@ def message_registrants(event_id: int):
         flash(f"Your message is on its way to {count} registrant{'s' if count != 1 else ''}.",
               "success")
         return redirect(url_for("admin.registrants", event_id=event.id))
-    return render_template("admin/registrants.html", event=event, search="",
-                           rows=registrations.registrants(event),
-                           counts=registrations.counts(event), message_form=form,
-                           button=EmptyForm()), 422
+    return _registrants_page(event, form), 422
 
 
 # --- speakers ---------------------------------------------------------------------------------
