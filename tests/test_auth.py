@@ -201,4 +201,9 @@ def test_two_app_instances_share_counters_through_redis(database_url, tmp_path):
         with instance.app_context():
             client = instance.test_client()
             statuses.append(sign_in(client, password="wrong password").status_code)
+    for instance in (first, second):
+        with instance.app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
     assert statuses == [422, 422, 422, 429]
