@@ -9,6 +9,12 @@ def _wants_json() -> bool:
 
 
 def register(app: Flask) -> None:
+    @app.errorhandler(429)
+    def too_many(error: HTTPException):
+        error.description = ("You have tried this too often in a short time. Please wait a "
+                             "minute, then try again.")
+        return http_error(error)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if _wants_json():

@@ -60,7 +60,7 @@ def test_one_address_is_slowed_down(client, app):
         assert sign_in(client, password="wrong password").status_code == 422
     response = sign_in(client)
     assert response.status_code == 429
-    assert "Too Many Requests" in response.get_data(as_text=True)
+    assert "Please wait a minute, then try again." in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("target,expected", [
