@@ -271,3 +271,15 @@ def test_speakers_are_edited_and_merged(client, organiser):
     assert roles == {"First": "chair", "Second": "speaker"}  # the chair role is kept
     assert first.speaker_links[0].speaker.slug == "kiyul-chung-tsinghua"
     assert client.get("/speakers/kiyul-chung-tsinghua").status_code == 200
+
+
+def test_deleting_a_copy_keeps_the_originals_image(client, organiser):
+    new_event(client, action="publish", image=(io.BytesIO(png_bytes()), "poster.png"))
+    original = only_event()
+    token = csrf_token(client, f"/admin/events/{original.id}/edit")
+    client.post(f"/admin/events/{original.id}/duplicate", data={"csrf_token": token, "days": 7})
+    copy = db.session.scalar(db.select(Event).where(Event.id != original.id))
+    assert copy.image_id and copy.image_id != original.image_id
+    client.post(f"/admin/events/{copy.id}/delete", data={"csrf_token": token})
+    with client.get(f"/media/events/{original.image_id}-large.webp") as still_there:
+        assert still_there.status_code == 200

@@ -340,3 +340,49 @@ def test_registrant_data_is_for_organisers_only(client, app, smtp):
     for url in (f"/events/{event.slug}", f"/api/events/{event.slug}", "/calendar.ics"):
         assert "ana@example.org" not in client.get(url).get_data(as_text=True)
     assert re.search(r"\d+ seats? left", page_text(client.get(f"/events/{event.slug}")))
+
+
+def test_a_late_registrant_gets_only_the_hour_reminder(client, app, smtp):
+    event = webinar()
+    sign_up(client, event)
+    assert registrations.send_reminders(now=event.starts_utc - timedelta(minutes=50)) == 1
+    assert registrations.send_reminders(now=event.starts_utc - timedelta(minutes=40)) == 0
+    subjects = [m["Subject"] for m in smtp.to("ana@example.org")[1:]]
+    assert subjects == ["Reminder: Korea webinar in an hour"]
+
+
+def test_a_same_day_reminder_says_today(client, app, smtp):
+    event = webinar()
+    sign_up(client, event)
+    registrations.send_reminders(now=event.starts_utc - timedelta(hours=3))
+    assert smtp.to("ana@example.org")[-1]["Subject"] == "Reminder: Korea webinar today"
+
+
+def test_only_people_with_a_seat_get_an_updated_invitation(client, app, smtp):
+    event = webinar(capacity=1)
+    sign_up(client, event, email="seat@example.org")
+    sign_up(client, event, email="wait@example.org")
+    event.confirmation_required = True
+    db.session.commit()
+    sign_up(client, event, email="unconfirmed@example.org")
+    moved = event.starts_local + timedelta(hours=1)
+    event_service.update_event(event, event_service.event_input_from(
+        event, starts_local=moved, ends_local=moved + timedelta(hours=2)))
+    seat, wait = smtp.to("seat@example.org")[-1], smtp.to("wait@example.org")[-1]
+    assert seat["Subject"] == wait["Subject"] == "Changed: Korea webinar"
+    assert parts(seat)["text/calendar"].get_param("method") == "REQUEST"
+    assert "text/calendar" not in parts(wait)  # no seat, nothing to put in a calendar
+    assert [m["Subject"] for m in smtp.to("unconfirmed@example.org")] == [
+        "Please confirm: Korea webinar"]
+
+
+def test_recompute_utc_tells_registrants_when_an_instant_moves(client, app, smtp, runner):
+    event = webinar()
+    sign_up(client, event)
+    event.starts_utc -= timedelta(hours=1)  # as if derived under older zone rules
+    db.session.commit()
+    assert "1 event(s) moved" in runner.invoke(args=["recompute-utc"]).output
+    update = smtp.to("ana@example.org")[-1]
+    assert update["Subject"] == "Changed: Korea webinar"
+    (entry,) = icaljs(parts(update)["text/calendar"].get_content().encode())["events"]
+    assert entry["start_utc"] == iso_utc(event.starts_utc) and entry["sequence"] == 1

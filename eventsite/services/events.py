@@ -37,7 +37,7 @@ from eventsite.models import (
     SpeakerRole,
     Tag,
 )
-from eventsite.services import mail, registrations
+from eventsite.services import images, mail, registrations
 from eventsite.services.errors import ValidationError
 
 WEB_URL_MESSAGE = "must be a web address starting with http:// or https://"
@@ -595,8 +595,10 @@ class ImportRefused(ValidationError):
         super().__init__(errors)
 
     def __str__(self) -> str:
-        name = f" (“{self.title}”)" if self.title else ""
         details = "; ".join(f"{field}: {message}" for field, message in self.errors.items())
+        if self.index < 0:  # the file as a whole
+            return details
+        name = f" (“{self.title}”)" if self.title else ""
         return f"event {self.index + 1}{name}: {details}"
 
 
@@ -649,6 +651,7 @@ def recompute_utc() -> RecomputeResult:
     as invalid for an organiser to fix.
     """
     result = RecomputeResult()
+    messages = []
     for event in db.session.scalars(db.select(Event).order_by(Event.id)):
         try:
             schedule = check_event(EventInput(
@@ -662,8 +665,10 @@ def recompute_utc() -> RecomputeResult:
         if (schedule.starts_utc, schedule.ends_utc) != (event.starts_utc, event.ends_utc):
             event.starts_utc, event.ends_utc = schedule.starts_utc, schedule.ends_utc
             event.revision += 1
+            messages += registrations.notify_change(event)  # their calendars must move too
             result.moved.append(event)
     db.session.commit()
+    mail.deliver_now(messages)
     return result
 
 
@@ -694,8 +699,15 @@ def duplicate_event(event: Event, days: int = 7) -> Event:
         data.registration_opens += shift
     if data.registration_closes:
         data.registration_closes += shift
-    data.image_id, data.replace_image = event.image_id, True
-    return create_event(data)
+    # The copy gets files of its own: deleting or replacing its image must not touch the
+    # original's.
+    copied = images.copy_event_image(event.image_id)
+    data.image_id, data.replace_image = copied, True
+    try:
+        return create_event(data)
+    except ValidationError:
+        images.delete_event_image(copied)
+        raise
 
 
 def delete_draft(event: Event) -> None:

@@ -7,6 +7,7 @@ names are random, so nothing the uploader chose reaches a path or a URL.
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 import warnings
 from pathlib import Path
@@ -69,6 +70,20 @@ def _open_checked(data: bytes, field: str) -> Image.Image:
                                       "GIF)"}) from None
     image = ImageOps.exif_transpose(image)  # phones store rotation as metadata
     return image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+
+
+def copy_event_image(image_id: str | None) -> str | None:
+    """Files of its own for a copied event; None when there is no image (or it is gone)."""
+    if not image_id:
+        return None
+    folder = upload_folder()
+    sources = {size: folder / f"{image_id}-{size}.webp" for size in SIZES}
+    if not all(path.is_file() for path in sources.values()):
+        return None
+    copy_id = uuid.uuid4().hex
+    for size, source in sources.items():
+        shutil.copyfile(source, folder / f"{copy_id}-{size}.webp")
+    return copy_id
 
 
 def delete_event_image(image_id: str | None) -> None:

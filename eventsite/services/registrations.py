@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app, render_template
@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from eventsite.display import event_date, event_time_line
 from eventsite.domain.ical import build_calendar
-from eventsite.domain.timezones import utcnow
+from eventsite.domain.timezones import get_zone, utcnow
 from eventsite.extensions import db
 from eventsite.models import (
     Event,
@@ -269,46 +269,63 @@ def _fill_free_seats(event: Event) -> list[OutboxMessage]:
 # --- when the event changes -------------------------------------------------------------------
 
 def notify_change(event: Event) -> list[OutboxMessage]:
-    """Time, place or status changed: every registrant gets the updated invitation
-    (SEQUENCE raised; METHOD:CANCEL when the event is cancelled). Committed by the caller."""
+    """Time, place or status changed: everyone with a seat gets the updated invitation
+    (SEQUENCE raised; METHOD:CANCEL when the event is cancelled), and the waitlist is told
+    without one (they have no seat to put in a calendar). Addresses not yet confirmed get
+    nothing. Committed by the caller."""
     cancelled = event.status is EventStatus.CANCELLED
     subject = f"{'Cancelled' if cancelled else 'Changed'}: {event.title}"
-    return [_queue_mail(registration, "event_cancelled" if cancelled else "event_changed",
-                        subject, method="CANCEL" if cancelled else "REQUEST")
+    kind = "event_cancelled" if cancelled else "event_changed"
+    return [_queue_mail(registration, kind, subject,
+                        method=("CANCEL" if cancelled else "REQUEST")
+                        if registration.holds_seat else None)
             for registration in db.session.scalars(
                 db.select(Registration).where(Registration.event_id == event.id,
-                                              Registration.status.in_(ACTIVE)))]
+                                              Registration.status.in_(
+                                                  (RegistrationStatus.CONFIRMED,
+                                                   RegistrationStatus.WAITLISTED))))]
 
 
 def send_reminders(now: datetime | None = None) -> int:
-    """A reminder a day and an hour before each event, once each, however often this runs."""
+    """A reminder a day and an hour before each event, once each, however often this runs.
+
+    The windows do not overlap: someone who registers in the last hour gets only the hour's
+    reminder, not a "tomorrow" one as well.
+    """
     now = now or utcnow()
     sent = 0
-    for column, window, label in (
-            (Registration.day_reminder_sent_at, timedelta(days=1), "tomorrow"),
-            (Registration.hour_reminder_sent_at, timedelta(hours=1), "in an hour")):
+    for column, earliest, latest in (
+            (Registration.hour_reminder_sent_at, now, now + timedelta(hours=1)),
+            (Registration.day_reminder_sent_at, now + timedelta(hours=1),
+             now + timedelta(days=1))):
         due = db.session.scalars(
             db.select(Registration).join(Event)
             .where(Registration.status == RegistrationStatus.CONFIRMED, column.is_(None),
-                   Event.status == EventStatus.PUBLISHED, Event.starts_utc > now,
-                   Event.starts_utc <= now + window)).all()
+                   Event.status == EventStatus.PUBLISHED, Event.starts_utc > earliest,
+                   Event.starts_utc <= latest)).all()
         for registration in due:
             # Mark first, conditionally: two runs at once remind each person only once.
             marked = db.session.execute(
                 update(Registration).where(Registration.id == registration.id, column.is_(None))
                 .values({column.key: now}).execution_options(synchronize_session=False))
             if marked.rowcount:
-                _queue_mail(registration, "reminder", f"Reminder: {registration.event.title} "
-                                                      f"{label}", method="REQUEST", when=label)
+                when = _when(registration.event, now)
+                _queue_mail(registration, "reminder",
+                            f"Reminder: {registration.event.title} {when}", method="REQUEST",
+                            when=when)
                 sent += 1
         db.session.commit()
-    # A day reminder is pointless once the hour reminder went.
-    db.session.execute(update(Registration).where(
-        Registration.hour_reminder_sent_at.is_not(None),
-        Registration.day_reminder_sent_at.is_(None)).values(day_reminder_sent_at=now))
-    db.session.commit()
     mail.deliver_pending()
     return sent
+
+
+def _when(event: Event, now: datetime) -> str:
+    """'in an hour', 'today' or 'tomorrow', as the event's own zone counts days."""
+    if event.starts_utc - now <= timedelta(hours=1):
+        return "in an hour"
+    zone = get_zone(event.timezone)
+    today = now.replace(tzinfo=UTC).astimezone(zone).date()
+    return "today" if event.starts_local.date() == today else "tomorrow"
 
 
 def message_registrants(event: Event, subject: str, body: str) -> int:
