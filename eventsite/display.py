@@ -24,7 +24,7 @@ from eventsite.domain.timezones import (
     zone_times,
 )
 from eventsite.markdown import render_markdown
-from eventsite.models import Event, LocationVisibility, SpeakerRole
+from eventsite.models import Event, LocationVisibility, RegistrationMode, SpeakerRole
 from eventsite.urls import site_url
 
 
@@ -159,6 +159,18 @@ def in_event_zone(event: Event, instant: datetime) -> str:
     """'Monday 1 December 2026, 9am EST': a stored UTC instant as the event's zone reads it."""
     local = utc_aware(instant).astimezone(get_zone(event.timezone))
     return f"{format_long_date(local)}, {format_clock(local)} {local.tzname()}"
+
+
+def registration_link(event: Event) -> dict | None:
+    """Where to register, for the API and schema.org: the external link, or our form."""
+    if event.registration_mode is RegistrationMode.BUILTIN:
+        return {"url": site_url("public.event", slug=event.slug) + "#register",
+                "label": "Register", "mode": "builtin", "capacity": event.capacity,
+                "seats_left": event.seats_left}
+    if event.registration_url:
+        return {"url": event.registration_url, "label": event.registration_label,
+                "mode": "external"}
+    return None
 
 
 def register(app: Flask) -> None:

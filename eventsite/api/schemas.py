@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from eventsite.display import event_zone_times, iso_utc, local_end, local_start
-from eventsite.models import Event, RegistrationMode
+from eventsite.display import (
+    event_zone_times,
+    iso_utc,
+    local_end,
+    local_start,
+    registration_link,
+)
+from eventsite.models import Event
 from eventsite.urls import site_url
 
 
@@ -35,7 +41,7 @@ def event_json(event: Event) -> dict:
             for link in event.organisation_links
         ],
         "locations": [{"name": loc.name, "url": loc.url} for loc in event.public_locations],
-        "registration": registration_json(event),
+        "registration": registration_link(event),
         "tags": [tag.name for tag in event.tags],
     }
 
@@ -49,15 +55,3 @@ def page_json(pagination, items: list[dict]) -> dict:
         "pages": pagination.pages,
     }
 
-
-def registration_json(event: Event) -> dict | None:
-    """Where to register: the external link, or the form on the event page."""
-    if event.registration_mode is RegistrationMode.BUILTIN:
-        return {"url": site_url("public.event", slug=event.slug) + "#register",
-                "label": "Register", "mode": "builtin", "capacity": event.capacity,
-                "seats_left": None if event.capacity is None
-                else max(0, event.capacity - event.confirmed_count)}
-    if event.registration_url:
-        return {"url": event.registration_url, "label": event.registration_label,
-                "mode": "external"}
-    return None

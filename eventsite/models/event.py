@@ -139,6 +139,13 @@ class Event(db.Model):
         return [loc for loc in self.locations if loc.visibility is LocationVisibility.PUBLIC]
 
     @property
+    def seats_left(self) -> int | None:
+        """Free seats under built-in registration; None when there is no limit."""
+        if self.capacity is None:
+            return None
+        return max(0, self.capacity - self.confirmed_count)
+
+    @property
     def is_listed(self) -> bool:
         """Whether visitors may see it (drafts are the organisers' only)."""
         return self.status is not EventStatus.DRAFT

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from eventsite.api.schemas import registration_json
-from eventsite.display import local_end, local_start
+from eventsite.display import local_end, local_start, registration_link
 from eventsite.models import Event, EventFormat, EventStatus, OrganisationRole
 from eventsite.urls import site_url
 
@@ -52,7 +51,7 @@ def event_jsonld(event: Event, page_url: str) -> dict:
     if event.venue_name:
         data["location"].append({"@type": "Place", "name": event.venue_name,
                                  "address": event.venue_address})
-    registration = registration_json(event)
+    registration = registration_link(event)
     if registration:
         sold_out = registration.get("seats_left") == 0
         data["offers"] = {"@type": "Offer", "url": registration["url"],

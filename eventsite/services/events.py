@@ -514,7 +514,8 @@ def update_event(event: Event, data: EventInput) -> Event:
     messages = _touch(event, before)
     db.session.commit()
     mail.deliver_now(messages)
-    registrations.fill_free_seats(event)  # the capacity may have been raised
+    if event.registration_mode is RegistrationMode.BUILTIN:
+        registrations.fill_free_seats(event)  # the capacity may have been raised
     return event
 
 

@@ -107,11 +107,11 @@ def organisation_feed(slug: str) -> Feed | None:
 
 def event_feed(slug: str) -> Feed | None:
     """One event's .ics (any age, as long as visitors may see it)."""
-    event = listings.listed_event(slug)
-    if event is None:
+    event_id = listings.listed_event_id(slug)
+    if event_id is None:
         return None
-    return Feed(f"event:{event.id}", current_app.config["SITE_NAME"], "", as_of=_today(),
-                query=lambda as_of: listings.listed_events().where(Event.id == event.id))
+    return Feed(f"event:{event_id}", current_app.config["SITE_NAME"], "", as_of=_today(),
+                query=lambda as_of: listings.listed_events().where(Event.id == event_id))
 
 
 def atom_feed() -> Feed:

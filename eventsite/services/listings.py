@@ -88,6 +88,12 @@ def listed_event(slug: str) -> Event | None:
     return db.session.scalar(listed_events().where(Event.slug == slug))
 
 
+def listed_event_id(slug: str) -> int | None:
+    """The id of the event at /events/<slug>, without loading it (feeds' cheap path)."""
+    return db.session.scalar(listed_events().with_only_columns(Event.id)
+                             .where(Event.slug == slug))
+
+
 def speaker_by_slug(slug: str) -> Speaker | None:
     return db.session.scalar(db.select(Speaker).where(Speaker.slug == slug))
 

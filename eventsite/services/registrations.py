@@ -66,8 +66,7 @@ def state_of(event: Event, now: datetime | None = None) -> State | None:
         return None
     now = now or utcnow()
     closes = event.registration_closes_at or event.starts_utc
-    seats_left = None if event.capacity is None else max(0, event.capacity -
-                                                         event.confirmed_count)
+    seats_left = event.seats_left
     if event.status is not EventStatus.PUBLISHED or now >= closes:
         return State(Availability.CLOSED, seats_left, "Registration closed")
     if event.registration_opens_at and now < event.registration_opens_at:
