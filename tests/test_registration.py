@@ -386,3 +386,12 @@ def test_recompute_utc_tells_registrants_when_an_instant_moves(client, app, smtp
     assert update["Subject"] == "Changed: Korea webinar"
     (entry,) = icaljs(parts(update)["text/calendar"].get_content().encode())["events"]
     assert entry["start_utc"] == iso_utc(event.starts_utc) and entry["sequence"] == 1
+
+
+@pytest.mark.settings(REGISTER_LIMIT="2 per minute")
+def test_sign_ups_from_one_network_address_are_limited(client, app, smtp):
+    event = webinar()
+    assert sign_up(client, event, email="a@example.org").status_code == 302
+    assert sign_up(client, event, email="b@example.org").status_code == 302
+    assert sign_up(client, event, email="c@example.org").status_code == 429
+    assert registration_of("c@example.org") is None

@@ -226,7 +226,7 @@ class EventForm(FlaskForm):
                   "registration.url": self.registration_url,
                   "registration.label": self.registration_label,
                   "venue.name": self.venue_name, "venue.address": self.venue_address,
-                  "end_time": self.end_time, "image": self.image, "status": self.title,
+                  "end_time": self.end_time, "image": self.image,
                   "registration.capacity": self.capacity,
                   "registration.opens": self.registration_opens,
                   "registration.closes": self.registration_closes,
