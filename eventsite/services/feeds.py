@@ -29,7 +29,7 @@ from eventsite.services import listings
 from eventsite.urls import site_url
 
 # Raise when the bytes a feed holds change shape, so clients' stored ETags stop matching.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 FEED_WINDOW = timedelta(days=90)  # how far back the calendar feeds reach
 ATOM_LIMIT = 50
 

@@ -4,9 +4,21 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import icalendar
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from eventsite.domain.ical import CalendarEntry, CalendarInfo, build_calendar, vtimezone
-from eventsite.domain.timezones import to_utc
+from eventsite.domain.ical import (
+    CalendarEntry,
+    CalendarInfo,
+    _period_at,
+    build_calendar,
+    duration,
+    fold,
+    onsets,
+    vtimezone,
+)
+from eventsite.domain.timezones import get_zone, to_utc
 from tests.calendars import assert_lines_are_well_formed, icalendar_events, icaljs, utc_text
 
 INFO = CalendarInfo(name="Test calendar", description="For tests",
@@ -40,19 +52,28 @@ def test_an_empty_calendar_is_valid():
 
 def test_text_is_escaped_folded_and_injection_stays_inert():
     hostile = "Peace; war, \\ and Ünïcödé\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Injected"
-    data = build_calendar(INFO, [entry(summary=hostile * 2, description="Line one\nLine two;"
-                                                                        " more, text " * 10)])
+    name = 'Ann "the ^chair^"; Smith, \\ Ünï\nATTENDEE:mailto:evil@example.org'
+    data = build_calendar(INFO, [entry(summary=hostile * 2,
+                                       description="Line one\nLine two;" " more, text " * 10,
+                                       categories=["peace, war", "a;b"],
+                                       attendees=[(name, "ann@example.org")])])
     assert_lines_are_well_formed(data)
     assert b"Peace\\; war\\, \\\\ and" in data
     assert data.count(b"\r\nBEGIN:VEVENT\r\n") == 1  # the rest is text inside SUMMARY
     events = icaljs(data)["events"]
     assert len(events) == 1
     assert events[0]["summary"] == hostile.replace("\r\n", "\n") * 2
-    assert str(icalendar_events(data)[0]["SUMMARY"]) == hostile.replace("\r\n", "\n") * 2
+    assert events[0]["categories"] == ["peace, war", "a;b"]
+    assert events[0]["attendee_names"] == [name]
+    assert events[0]["attendees"] == ["mailto:ann@example.org"]
+    (parsed,) = icalendar_events(data)
+    assert str(parsed["SUMMARY"]) == hostile.replace("\r\n", "\n") * 2
+    assert parsed["ATTENDEE"].params["CN"] == name
 
 
 def test_vtimezone_is_compact_with_one_onset_per_observance():
-    component = vtimezone("America/New_York", 2026, 2027)
+    lines = vtimezone("America/New_York", 2026, 2027)
+    component = icalendar.Timezone.from_ical("\r\n".join(lines))
     observances = component.subcomponents
     # The period in force on 1 January 2026, then two onsets a year.
     assert len(observances) == 5
@@ -60,7 +81,79 @@ def test_vtimezone_is_compact_with_one_onset_per_observance():
     assert [o["DTSTART"].dt for o in observances[1:]] == [
         datetime(2026, 3, 8, 2), datetime(2026, 11, 1, 2),
         datetime(2027, 3, 14, 2), datetime(2027, 11, 7, 2)]
-    assert vtimezone("America/New_York", 2026, 2027) is component  # built once, reused
+    assert [o.name for o in observances] == ["STANDARD", "DAYLIGHT", "STANDARD",
+                                             "DAYLIGHT", "STANDARD"]
+    assert vtimezone("America/New_York", 2026, 2027) is lines  # built once, reused
+
+
+def _onsets_by_sampling(zone, start, end):
+    """The oracle: onsets found with pytz's public conversions only, sampled every six hours and
+    bisected to the minute. Slow, but it knows nothing of pytz's transition table; no zone
+    has changed its clocks twice within six hours."""
+    found, moment, period = [], start, _period_at(zone, start)
+    while moment < end:
+        following = min(moment + timedelta(hours=6), end)
+        if _period_at(zone, following) != period:
+            lo, hi = moment, following
+            while hi - lo > timedelta(minutes=1):
+                mid = lo + (hi - lo) / 2
+                lo, hi = (mid, hi) if _period_at(zone, mid) == period else (lo, mid)
+            period = _period_at(zone, hi)
+            found.append(hi.replace(second=0, microsecond=0))
+        moment = following
+    return found
+
+
+@pytest.mark.parametrize("zone_name", ["America/New_York", "Europe/London",
+                                       "Australia/Lord_Howe", "Africa/Casablanca",
+                                       "America/Sao_Paulo", "Asia/Tehran", "Pacific/Apia",
+                                       "Asia/Kolkata", "UTC"])
+def test_onsets_agree_with_pytz_public_conversions(zone_name):
+    zone = get_zone(zone_name)
+    start, end = datetime(2008, 1, 1), datetime(2030, 1, 1)
+    table = onsets(zone, start, end)
+    assert [instant for instant, _, _ in table] == _onsets_by_sampling(zone, start, end)
+    for instant, before, after in table:
+        assert _period_at(zone, instant - timedelta(minutes=1)) == before != after
+        assert _period_at(zone, instant) == after
+
+
+def test_folds_at_75_octets_without_splitting_a_character():
+    for line in ["A" * 300, "é" * 200, "a" + "€" * 100, "x" * 74 + "😀" * 30, "short é"]:
+        folded = fold(line)
+        physical = folded.encode().split(b"\r\n")
+        assert all(len(part) <= 75 for part in physical)
+        assert all(part.startswith(b" ") for part in physical[1:])
+        assert "".join(part[1:] if n else part
+                       for n, part in enumerate(folded.split("\r\n"))) == line
+
+
+def test_durations():
+    assert [duration(timedelta(hours=1)), duration(timedelta(days=1)),
+            duration(timedelta(days=1, hours=12)), duration(timedelta(minutes=90)),
+            duration(timedelta(0))] == ["PT1H", "P1D", "P1DT12H", "PT1H30M", "PT"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.text(), st.lists(st.text(min_size=1), max_size=3),
+       st.text(alphabet=st.characters(codec="utf-8"), min_size=1))
+def test_any_text_reads_back_as_written(summary, description, categories, name):
+    """Whatever an organiser types comes back from a parser as typed, less control
+    characters, with every kind of line break read as a newline."""
+    data = build_calendar(INFO, [entry(summary=summary, description=description,
+                                       categories=categories, attendees=[(name, "a@b.org")])])
+    assert_lines_are_well_formed(data)
+    (event,) = icalendar_events(data)
+    assert str(event["SUMMARY"]) == _as_read(summary)
+    assert str(event.get("DESCRIPTION", "")) == _as_read(description)
+    if any(_as_read(category) for category in categories):
+        assert [str(c) for c in event["CATEGORIES"].cats] == [_as_read(c) for c in categories]
+    assert event["ATTENDEE"].params["CN"] == _as_read(name)
+
+
+def _as_read(value: str) -> str:
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(c for c in value if c in "\t\n" or not (c < " " or c == "\x7f"))
 
 
 ZONES = ["America/New_York", "America/Los_Angeles", "Europe/London", "Europe/Paris",

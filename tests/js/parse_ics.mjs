@@ -27,6 +27,7 @@ const events = root.getAllSubcomponents("vevent").map((vevent) => {
     url: vevent.getFirstPropertyValue("url"),
     organizer: vevent.getFirstPropertyValue("organizer"),
     attendees: vevent.getAllProperties("attendee").map((p) => p.getFirstValue()),
+    attendee_names: vevent.getAllProperties("attendee").map((p) => p.getParameter("cn")),
   };
 });
 console.log(JSON.stringify({
