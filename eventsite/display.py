@@ -77,7 +77,7 @@ def iso_utc(moment: datetime) -> str:
 
 
 def offset_minutes(entry: ZoneTime) -> int:
-    return int(entry.local.utcoffset().total_seconds() // 60)
+    return int(entry.offset.total_seconds() // 60)
 
 
 ROLE_HEADINGS = {
@@ -88,15 +88,20 @@ ROLE_HEADINGS = {
 }
 
 
-def speakers_by_role(event: Event) -> list[tuple[str, list]]:
-    """[('Speakers include', [links]), ('Chair', [links])] in announcement order."""
+def by_role(people: Iterable) -> list[tuple[str, list]]:
+    """[('Speakers include', [...]), ('Chair', [...])] in announcement order, for anything
+    with a `role`: an event's speaker links, or the people of a feed's event record."""
     groups = []
     for role, heading in ROLE_HEADINGS.items():
-        links = [link for link in event.speaker_links if link.role is role]
-        if links:
-            groups.append((heading if len(links) == 1 or role is SpeakerRole.SPEAKER
-                           else heading + "s", links))
+        members = [person for person in people if person.role is role]
+        if members:
+            groups.append((heading if len(members) == 1 or role is SpeakerRole.SPEAKER
+                           else heading + "s", members))
     return groups
+
+
+def speakers_by_role(event: Event) -> list[tuple[str, list]]:
+    return by_role(event.speaker_links)
 
 
 def human_join(items: Iterable) -> Markup:

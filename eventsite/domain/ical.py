@@ -17,12 +17,12 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import pytz
 
-from eventsite.domain.timezones import get_zone
+from eventsite.domain.timezones import get_zone, wall_clock
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,11 @@ class CalendarInfo:
 def build_calendar(info: CalendarInfo, entries: Iterable[CalendarEntry]) -> bytes:
     """A VCALENDAR holding `entries`, with one compact VTIMEZONE for each zone they use."""
     entries = list(entries)
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{text(info.prodid)}",
-             "CALSCALE:GREGORIAN", f"METHOD:{text(info.method)}",
-             f"X-WR-CALNAME:{text(info.name)}"]
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", fold(f"PRODID:{text(info.prodid)}"),
+             "CALSCALE:GREGORIAN", fold(f"METHOD:{text(info.method)}"),
+             fold(f"X-WR-CALNAME:{text(info.name)}")]
     if info.description:
-        lines.append(f"X-WR-CALDESC:{text(info.description)}")
+        lines.append(fold(f"X-WR-CALDESC:{text(info.description)}"))
     lines += [f"REFRESH-INTERVAL;VALUE=DURATION:{duration(info.refresh)}",
               f"X-PUBLISHED-TTL:{duration(info.refresh)}"]
 
@@ -80,16 +80,18 @@ def build_calendar(info: CalendarInfo, entries: Iterable[CalendarEntry]) -> byte
     organizer = ""
     if info.organizer_email:
         parameters = f";CN={parameter(info.organizer_name)}" if info.organizer_name else ""
-        organizer = f"ORGANIZER{parameters}:mailto:{uri(info.organizer_email)}"
+        organizer = fold(f"ORGANIZER{parameters}:mailto:{uri(info.organizer_email)}")
     for entry in entries:
         _vevent(lines, entry, organizer)
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(map(fold, lines)) + "\r\n").encode()
+    lines += ["END:VCALENDAR", ""]
+    return "\r\n".join(lines).encode()
 
 
 def _vevent(lines: list[str], entry: CalendarEntry, organizer: str) -> None:
+    """Appends the event's content lines, folded. Lines of a fixed shape are short enough
+    as they are: the longest zone name (32 characters) makes a DTSTART line of 61 octets."""
     zone_name, zone = entry.timezone, get_zone(entry.timezone)
-    lines += ["BEGIN:VEVENT", f"UID:{text(entry.uid)}",
+    lines += ["BEGIN:VEVENT", fold(f"UID:{text(entry.uid)}"),
               f"DTSTAMP:{utc(entry.last_modified or entry.created or entry.starts_utc)}"]
     if entry.created:
         lines.append(f"CREATED:{utc(entry.created)}")
@@ -98,21 +100,21 @@ def _vevent(lines: list[str], entry: CalendarEntry, organizer: str) -> None:
     lines += [f"SEQUENCE:{int(entry.sequence)}",
               f"DTSTART;TZID={zone_name}:{local(entry.starts_utc, zone)}",
               f"DTEND;TZID={zone_name}:{local(entry.ends_utc, zone)}",
-              f"SUMMARY:{text(entry.summary)}"]
+              fold(f"SUMMARY:{text(entry.summary)}")]
     if entry.description:
-        lines.append(f"DESCRIPTION:{text(entry.description)}")
+        lines.append(fold(f"DESCRIPTION:{text(entry.description)}"))
     if entry.location:
-        lines.append(f"LOCATION:{text(entry.location)}")
+        lines.append(fold(f"LOCATION:{text(entry.location)}"))
     if entry.url:
-        lines.append(f"URL:{uri(entry.url)}")
+        lines.append(fold(f"URL:{uri(entry.url)}"))
     if entry.categories:
-        lines.append("CATEGORIES:" + ",".join(map(text, entry.categories)))
-    lines.append(f"STATUS:{text(entry.status)}")
+        lines.append(fold("CATEGORIES:" + ",".join(map(text, entry.categories))))
+    lines.append(fold(f"STATUS:{text(entry.status)}"))
     if organizer:
         lines.append(organizer)
     for name, email in entry.attendees:
-        lines.append(f"ATTENDEE;CN={parameter(name)};ROLE=REQ-PARTICIPANT;RSVP=FALSE:"
-                     f"mailto:{uri(email)}")
+        lines.append(fold(f"ATTENDEE;CN={parameter(name)};ROLE=REQ-PARTICIPANT;RSVP=FALSE:"
+                          f"mailto:{uri(email)}"))
     lines.append("END:VEVENT")
 
 
@@ -124,7 +126,9 @@ _CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _without_controls(value: str) -> str:
-    return _CONTROLS.sub("", value) if _CONTROLS.search(value) else value
+    if value.isprintable():  # the usual case, and a quicker test than the expression
+        return value
+    return _CONTROLS.sub("", value)
 
 
 def text(value: str) -> str:
@@ -154,12 +158,17 @@ def parameter(value: str) -> str:
 
 def utc(naive_utc: datetime) -> str:
     """A DATE-TIME in UTC form: '20211121T160000Z'."""
-    return f"{naive_utc:%Y%m%dT%H%M%S}Z"
+    return _basic(naive_utc) + "Z"
 
 
 def local(naive_utc: datetime, zone) -> str:
     """The wall-clock DATE-TIME in `zone` (used with TZID=): '20211121T110000'."""
-    return f"{naive_utc.replace(tzinfo=UTC).astimezone(zone):%Y%m%dT%H%M%S}"
+    return _basic(wall_clock(naive_utc, zone)[0])
+
+
+def _basic(naive: datetime) -> str:
+    # ISO 8601 basic format; twice as fast as strftime, and a feed writes five per event.
+    return naive.isoformat(timespec="seconds").replace("-", "").replace(":", "")
 
 
 def duration(value: timedelta) -> str:

@@ -34,7 +34,7 @@ from eventsite.models.registration import new_token
 from eventsite.services import mail
 from eventsite.services.accounts import normalise_email
 from eventsite.services.errors import ValidationError
-from eventsite.services.feeds import calendar_entry, calendar_info
+from eventsite.services.feeds import calendar_entry, calendar_info, record_of
 from eventsite.urls import site_url
 
 ACTIVE = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED,
@@ -394,7 +394,8 @@ def _stamp(moment: datetime | None) -> str:
 def invitation(registration: Registration, method: str = "REQUEST") -> bytes:
     """The attendee's own calendar entry: the public event's UID, with the join links."""
     event = registration.event
-    entry = calendar_entry(event, private_links=True)
+    entry = calendar_entry(record_of(event), site_url("public.event", slug=event.slug),
+                           private_links=True)
     entry = replace(entry, attendees=((registration.name, registration.email),),
                     status="CANCELLED" if method == "CANCEL" else entry.status)
     return build_calendar(calendar_info(event.title, method=method), [entry])

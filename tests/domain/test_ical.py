@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
+import pytz
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -184,3 +185,12 @@ def test_both_parsers_read_every_instant_right_across_zones_and_years():
     read_by_icalendar = {str(e["UID"]): (utc_text(e["DTSTART"].dt), utc_text(e["DTEND"].dt))
                          for e in icalendar_events(data)}
     assert read_by_icalendar == expected
+
+
+def test_the_longest_zone_name_needs_no_fold():
+    longest = max(pytz.all_timezones, key=len)
+    data = build_calendar(INFO, [entry(zone=longest, wall=datetime(2026, 6, 1, 10),
+                                       summary="Ü" * 100, location="Zoom, " * 30)])
+    assert_lines_are_well_formed(data)
+    (event,) = icaljs(data)["events"]
+    assert event["tzid"] == longest and event["location"] == "Zoom, " * 30

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import pytz
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -14,9 +15,11 @@ from eventsite.domain.timezones import (
     UnknownZoneError,
     format_clock,
     format_long_date,
+    get_zone,
     localize,
     multizone_line,
     to_utc,
+    wall_clock,
     zone_times,
 )
 
@@ -78,11 +81,11 @@ def test_earlier_date_is_shown_too():
     assert text == "9am JST, 4pm PST (Fri 9 Jan)"
 
 
-def test_zone_times_keep_the_aware_local_times():
+def test_zone_times_keep_the_wall_times_and_offsets():
     entries = zone_times(datetime(2021, 11, 21, 16, tzinfo=UTC), "America/New_York",
                          SITE_ZONES)
-    assert [e.local.utcoffset() for e in entries] == [
-        timedelta(hours=h) for h in (-5, -8, 0, 1)]
+    assert [e.offset for e in entries] == [timedelta(hours=h) for h in (-5, -8, 0, 1)]
+    assert [e.wall for e in entries] == [datetime(2021, 11, 21, h) for h in (11, 8, 16, 17)]
 
 
 @pytest.mark.parametrize("hour,minute,expected", [
@@ -220,5 +223,25 @@ def test_dst_edges_agree_with_zoneinfo(zone, year, minutes):
 def test_line_shows_each_zones_wall_time_as_zoneinfo_computes_it(instant, zones):
     for entry in zone_times(instant, zones[0], zones[1:]):
         local = instant.astimezone(ZoneInfo(entry.zone))
-        assert entry.local.replace(tzinfo=None) == local.replace(tzinfo=None)
+        assert entry.wall == local.replace(tzinfo=None)
+        assert entry.offset == local.utcoffset()
         assert entry.text.startswith(format_clock(local) + " ")
+
+
+@settings(max_examples=300, deadline=None)
+@given(instant=st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1)),
+       zone_name=st.sampled_from(sorted(pytz.all_timezones_set)))
+def test_wall_clock_is_what_pytz_astimezone_says(instant, zone_name):
+    zone = get_zone(zone_name)
+    local = instant.replace(tzinfo=UTC).astimezone(zone)
+    assert wall_clock(instant, zone) == (local.replace(tzinfo=None), local.utcoffset(),
+                                         local.tzname())
+
+
+def test_wall_clock_at_the_instants_clocks_change():
+    zone = get_zone("Europe/Paris")
+    change = datetime(2026, 3, 29, 1)  # 2am CET becomes 3am CEST
+    assert wall_clock(change - timedelta(seconds=1), zone) == (
+        datetime(2026, 3, 29, 1, 59, 59), timedelta(hours=1), "CET")
+    assert wall_clock(change, zone) == (datetime(2026, 3, 29, 3), timedelta(hours=2), "CEST")
+    assert wall_clock(change, get_zone("UTC")) == (change, timedelta(0), "UTC")
