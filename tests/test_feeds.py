@@ -107,13 +107,18 @@ def test_calendar_holds_ninety_days_back_and_every_status_but_draft(client, app)
 
 
 def test_filtered_feeds(client, app):
-    make_event(title="Korea talk", tags=["Korea"], speakers=[{"name": "KJ Noh"}],
+    make_event(title="Korea talk", tags=["Korea", "Peace"],
+               speakers=[{"name": "KJ Noh"}, {"name": "Ann Chair", "role": "chair"}],
                organisations=[{"name": "IMG"}])
     make_event(title="Other talk", tags=["Labour"])
     for url in ("/tags/korea.ics", "/speakers/kj-noh.ics", "/organisations/img.ics"):
         response = client.get(url)
         assert response.status_code == 200, url
-        assert [e["summary"] for e in icaljs(response.data)["events"]] == ["Korea talk"]
+        (event,) = icaljs(response.data)["events"]
+        assert event["summary"] == "Korea talk"
+        # The filter picks the events; each still shows all its tags and people.
+        assert event["categories"] == ["korea", "peace"], url
+        assert "Speakers include: KJ Noh\nChair: Ann Chair\n" in event["description"], url
     for url in ("/tags/none.ics", "/speakers/nobody.ics", "/organisations/none.ics",
                 "/events/none.ics"):
         assert client.get(url).status_code == 404

@@ -28,7 +28,9 @@ def statements_for(client, url: str) -> int:
 def test_queries_do_not_grow_with_events(client, app):
     add_events(2)
     few = {url: statements_for(client, url) for url in
-           ("/", "/api/events", "/tags/all", "/speakers/regular-chair", "/events/talk-0")}
+           ("/", "/api/events", "/tags/all", "/speakers/regular-chair", "/events/talk-0",
+            "/calendar.ics", "/tags/all.ics", "/speakers/regular-chair.ics", "/events.atom",
+            "/events/talk-0.ics")}
     add_events(15, offset=2)
     many = {url: statements_for(client, url) for url in few}
     assert many == few

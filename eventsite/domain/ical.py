@@ -19,14 +19,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 import pytz
 
 from eventsite.domain.timezones import get_zone, wall_clock
 
 
-@dataclass(frozen=True)
-class CalendarEntry:
+class CalendarEntry(NamedTuple):
     """One event as a calendar shows it. Datetimes are naive UTC unless named otherwise."""
 
     uid: str

@@ -259,33 +259,33 @@ class EventRecord(NamedTuple):
 
 
 _COLUMNS = EventRecord._fields[:-3]
-_CHUNK = 1000  # event ids per IN (...) list, well under every backend's parameter limit
 
 
 def load_records(query: Select) -> list[EventRecord]:
     """The events `query` selects, in its order, as records: four queries however many."""
     rows = db.session.execute(query.with_only_columns(
         Event.id, *(getattr(Event, name) for name in _COLUMNS))).all()
-    ids = [row[0] for row in rows]
-    people = _by_event(ids, EventSpeaker.event_id, Person, db.select(
+    # The related rows of the same events: the query again, as a subquery of their ids.
+    ids = query.with_only_columns(Event.id).correlate(None).scalar_subquery()
+    people = _by_event(Person, db.select(
         EventSpeaker.event_id, EventSpeaker.role, Speaker.name, Speaker.affiliation)
-        .join(Speaker).order_by(EventSpeaker.event_id, EventSpeaker.position))
-    places = _by_event(ids, Location.event_id, Place, db.select(
+        .join(Speaker).where(EventSpeaker.event_id.in_(ids))
+        .order_by(EventSpeaker.event_id, EventSpeaker.position))
+    places = _by_event(Place, db.select(
         Location.event_id, Location.name, Location.url, Location.visibility)
-        .order_by(Location.event_id, Location.position))
-    tags = _by_event(ids, event_tags.c.event_id, str, db.select(
-        event_tags.c.event_id, Tag.name).join(Tag).order_by(event_tags.c.event_id, Tag.name))
+        .where(Location.event_id.in_(ids)).order_by(Location.event_id, Location.position))
+    tags = _by_event(str, db.select(event_tags.c.event_id, Tag.name).join(Tag)
+                     .where(event_tags.c.event_id.in_(ids))
+                     .order_by(event_tags.c.event_id, Tag.name))
     return [EventRecord(*row[1:], people.get(row[0], ()), places.get(row[0], ()),
                         tags.get(row[0], ())) for row in rows]
 
 
-def _by_event(ids: list[int], event_id, make: Callable, query: Select) -> dict[int, tuple]:
-    """Related rows of `ids`, each made into `make(*columns)`, grouped by event id."""
+def _by_event(make: Callable, query: Select) -> dict[int, tuple]:
+    """Rows of (event id, *columns), each made into `make(*columns)`, grouped by event."""
     groups: dict[int, list] = {}
-    for start in range(0, len(ids), _CHUNK):
-        for owner, *values in db.session.execute(
-                query.where(event_id.in_(ids[start:start + _CHUNK]))):
-            groups.setdefault(owner, []).append(make(*values))
+    for row in db.session.execute(query):
+        groups.setdefault(row[0], []).append(make(*row[1:]))
     return {owner: tuple(items) for owner, items in groups.items()}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -396,7 +396,7 @@ def invitation(registration: Registration, method: str = "REQUEST") -> bytes:
     event = registration.event
     entry = calendar_entry(record_of(event), site_url("public.event", slug=event.slug),
                            private_links=True)
-    entry = replace(entry, attendees=((registration.name, registration.email),),
+    entry = entry._replace(attendees=((registration.name, registration.email),),
                     status="CANCELLED" if method == "CANCEL" else entry.status)
     return build_calendar(calendar_info(event.title, method=method), [entry])
 
