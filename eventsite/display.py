@@ -91,13 +91,12 @@ ROLE_HEADINGS = {
 def by_role(people: Iterable) -> list[tuple[str, list]]:
     """[('Speakers include', [...]), ('Chair', [...])] in announcement order, for anything
     with a `role`: an event's speaker links, or the people of a feed's event record."""
-    groups = []
-    for role, heading in ROLE_HEADINGS.items():
-        members = [person for person in people if person.role is role]
-        if members:
-            groups.append((heading if len(members) == 1 or role is SpeakerRole.SPEAKER
-                           else heading + "s", members))
-    return groups
+    members: dict[SpeakerRole, list] = {}
+    for person in people:
+        members.setdefault(person.role, []).append(person)
+    return [(heading if len(members[role]) == 1 or role is SpeakerRole.SPEAKER
+             else heading + "s", members[role])
+            for role, heading in ROLE_HEADINGS.items() if role in members]
 
 
 def speakers_by_role(event: Event) -> list[tuple[str, list]]:

@@ -91,12 +91,12 @@ def _vevent(lines: list[str], entry: CalendarEntry, organizer: str) -> None:
     """Appends the event's content lines, folded. Lines of a fixed shape are short enough
     as they are: the longest zone name (32 characters) makes a DTSTART line of 61 octets."""
     zone_name, zone = entry.timezone, get_zone(entry.timezone)
-    lines += ["BEGIN:VEVENT", fold(f"UID:{text(entry.uid)}"),
-              f"DTSTAMP:{utc(entry.last_modified or entry.created or entry.starts_utc)}"]
+    stamp = utc(entry.last_modified or entry.created or entry.starts_utc)
+    lines += ["BEGIN:VEVENT", fold(f"UID:{text(entry.uid)}"), f"DTSTAMP:{stamp}"]
     if entry.created:
         lines.append(f"CREATED:{utc(entry.created)}")
     if entry.last_modified:
-        lines.append(f"LAST-MODIFIED:{utc(entry.last_modified)}")
+        lines.append(f"LAST-MODIFIED:{stamp}")
     lines += [f"SEQUENCE:{int(entry.sequence)}",
               f"DTSTART;TZID={zone_name}:{local(entry.starts_utc, zone)}",
               f"DTEND;TZID={zone_name}:{local(entry.ends_utc, zone)}",

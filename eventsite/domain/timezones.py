@@ -226,11 +226,16 @@ def _format_offset(offset: timedelta) -> str:
     return f"{sign}{hours}" + (f":{mins:02d}" if mins else "")
 
 
+def _clock(hour: int, minute: int) -> str:
+    return f"{hour % 12 or 12}{f':{minute:02d}' if minute else ''}{'am' if hour < 12 else 'pm'}"
+
+
+_CLOCKS = tuple(_clock(hour, minute) for hour in range(24) for minute in range(60))
+
+
 def format_clock(moment: datetime) -> str:
     """'11am', '7:30pm', '12am' (midnight), '12pm' (noon): hours without a leading zero."""
-    hour = moment.hour % 12 or 12
-    minutes = f":{moment.minute:02d}" if moment.minute else ""
-    return f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
+    return _CLOCKS[moment.hour * 60 + moment.minute]  # every event shows several: a lookup
 
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

