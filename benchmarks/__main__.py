@@ -157,12 +157,19 @@ def feed_build(workdir: Path, args) -> None:
                                 cwd=Path(__file__).resolve().parent.parent).stdout
         return float(output.strip())
 
-    ours, defaults = interleaved(lambda: run("ours"), lambda: run("icalendar"),
-                                 max(args.rounds, 3))
+    rounds = max(args.rounds, 3)
+    ours, defaults = interleaved(lambda: run("ours"), lambda: run("icalendar"), rounds)
     ratio = statistics.median(defaults) / statistics.median(ours)
     report("-", f"1,000-event feed built cold, icalendar defaults / ours "
                 f"({statistics.median(defaults):.2f} vs {statistics.median(ours):.2f} s)",
            ratio, ">= 10", ratio >= 10)
+    # Context, not a target: the same entries, only the writing of the file timed.
+    ours, defaults = interleaved(lambda: run("ours-file"), lambda: run("icalendar-file"),
+                                 rounds)
+    ratio = statistics.median(defaults) / statistics.median(ours)
+    report("-", f"  of which writing the file, same entries "
+                f"({statistics.median(defaults) * 1000:.0f} vs "
+                f"{statistics.median(ours) * 1000:.0f} ms)", ratio, "-", None)
 
 
 def registrations(backend: str, workdir: Path) -> None:
@@ -209,8 +216,9 @@ def main() -> int:
                 archive_growth(backend, workdir, args)
             if "signup" not in args.skip:
                 registrations(backend, workdir)
-    missed = [row for row in ROWS if row[4] == "MISSED"]
-    print(f"\n{len(ROWS) - len(missed)} of {len(ROWS)} targets met.")
+    targets = [row for row in ROWS if row[4] != "-"]
+    missed = [row for row in targets if row[4] == "MISSED"]
+    print(f"\n{len(targets) - len(missed)} of {len(targets)} targets met.")
     return 1 if missed else 0
 
 
