@@ -148,11 +148,20 @@ class MailSink:
 
     def __init__(self):
         self.messages = []
+        self.peers = []  # the client's (address, port) for each message: one per connection
+        self.refused: set[str] = set()  # addresses answered "550"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refused:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         from email import message_from_bytes, policy
 
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        self.peers.append(session.peer)
         return "250 OK"
 
     def to(self, address: str) -> list:

@@ -246,6 +246,30 @@ def test_mail_survives_the_server_being_down(client, app, runner):
     assert queued.status is OutboxStatus.SENT
 
 
+def test_a_message_to_everyone_goes_over_one_connection(client, app, smtp, runner):
+    event = webinar()
+    for n in range(5):
+        sign_up(client, event, email=f"p{n}@example.org", name=f"Person {n}")
+    smtp.refused.add("p2@example.org")  # say the mailbox has gone away since
+    sent_before = len(smtp.messages)
+    make_organiser()
+    sign_in(client)
+    client.post(f"/admin/events/{event.id}/message", data={
+        "csrf_token": csrf_token(client, f"/admin/events/{event.id}/registrations"),
+        "subject": "Slides", "body": "The slides are online."})
+    assert sorted(m["To"] for m in smtp.messages[sent_before:]) == [
+        "p0@example.org", "p1@example.org", "p3@example.org", "p4@example.org"]
+    assert len(set(smtp.peers[sent_before:])) == 1  # one SMTP session for the four
+    refused = db.session.scalar(db.select(OutboxMessage).where(
+        OutboxMessage.recipient == "p2@example.org", OutboxMessage.subject == "Slides"))
+    assert refused.status is OutboxStatus.PENDING and "SMTPRecipientsRefused" in refused.last_error
+    smtp.refused.clear()  # the address works again: the retry delivers it
+    refused.next_attempt_at = utcnow()
+    db.session.commit()
+    assert "1 sent" in runner.invoke(args=["send-mail"]).output
+    assert smtp.to("p2@example.org")[-1]["Subject"] == "Slides"
+
+
 def test_without_a_mail_server_messages_are_files(client, app, tmp_path):
     app.config["MAIL_OUTBOX_FOLDER"] = str(tmp_path / "outbox")
     sign_up(client, webinar())

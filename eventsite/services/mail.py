@@ -71,27 +71,36 @@ def deliver_pending(limit: int = 200, ids: list[int] | None = None) -> tuple[int
         query = query.where(OutboxMessage.id.in_(ids))
     due = list(db.session.scalars(query.order_by(OutboxMessage.id).limit(limit)))
     sent = failed = 0
-    for message_id in due:
-        if not _claim(message_id, now):
-            continue  # another sender has it
-        row = db.session.get(OutboxMessage, message_id)
-        try:
-            _send(row)
-        except (OSError, smtplib.SMTPException) as error:
-            row.attempts += 1
-            row.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if row.attempts >= MAX_ATTEMPTS:
-                row.status = OutboxStatus.FAILED
+    with _Transport(current_app.config) as transport:
+        for message_id in due:
+            if not _claim(message_id, now):
+                continue  # another sender has it
+            if _deliver(db.session.get(OutboxMessage, message_id), transport, now):
+                sent += 1
             else:
-                row.next_attempt_at = now + BACK_OFF[min(row.attempts, len(BACK_OFF)) - 1]
-            failed += 1
-        else:
-            row.status, row.sent_at = OutboxStatus.SENT, utcnow()
-            row.attempts += 1
-            sent += 1
-        row.claimed_until = None
-        db.session.commit()
+                failed += 1
     return sent, failed
+
+
+def _deliver(row: OutboxMessage, transport: _Transport, now: datetime) -> bool:
+    """Send one claimed message and record how it went; False if it is to be retried."""
+    try:
+        transport.send(row)
+    except (OSError, smtplib.SMTPException) as error:
+        row.attempts += 1
+        row.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status = OutboxStatus.FAILED
+        else:
+            row.next_attempt_at = now + BACK_OFF[min(row.attempts, len(BACK_OFF)) - 1]
+        delivered = False
+    else:
+        row.status, row.sent_at = OutboxStatus.SENT, utcnow()
+        row.attempts += 1
+        delivered = True
+    row.claimed_until = None
+    db.session.commit()
+    return delivered
 
 
 def _claim(message_id: int, now: datetime) -> bool:
@@ -105,26 +114,68 @@ def _claim(message_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def _send(row: OutboxMessage) -> None:
-    config = current_app.config
-    if not config["MAIL_SERVER"]:
-        folder = Path(config["MAIL_OUTBOX_FOLDER"])
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{row.id:08d}.eml").write_bytes(row.message)
-        return
-    context = ssl.create_default_context()
-    timeout = config["MAIL_TIMEOUT"]
-    if config["MAIL_USE_SSL"]:
-        client = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout,
-                                  context=context)
-    else:
-        client = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
-    with client:
-        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
-            client.starttls(context=context)
-        if config["MAIL_USERNAME"]:
-            client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        client.sendmail(config["MAIL_FROM"], [row.recipient], row.message)
+# The server turned down this message (its address, sender or content); the session stays up.
+_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+
+class _Transport:
+    """Where a run of deliveries goes: one SMTP session for the whole run (a message to every
+    registrant of a webinar is hundreds of messages; each need not cost a TLS handshake and a
+    login), opened at the first message and again after any failure. Without MAIL_SERVER,
+    .eml files in MAIL_OUTBOX_FOLDER."""
+
+    def __init__(self, config):
+        self.config = config
+        self.client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> _Transport:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._close()
+
+    def send(self, row: OutboxMessage) -> None:
+        if not self.config["MAIL_SERVER"]:
+            folder = Path(self.config["MAIL_OUTBOX_FOLDER"])
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{row.id:08d}.eml").write_bytes(row.message)
+            return
+        try:
+            if self.client is None:
+                self.client = self._connect()
+            self.client.sendmail(self.config["MAIL_FROM"], [row.recipient], row.message)
+        except _REFUSED:
+            raise  # this message only: smtplib has reset the session for the next one
+        except BaseException:
+            self._close()  # whatever state the session is in, the next message starts afresh
+            raise
+
+    def _connect(self) -> smtplib.SMTP:
+        config = self.config
+        context = ssl.create_default_context()
+        if config["MAIL_USE_SSL"]:
+            client = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"],
+                                      timeout=config["MAIL_TIMEOUT"], context=context)
+        else:
+            client = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"],
+                                  timeout=config["MAIL_TIMEOUT"])
+        try:
+            if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+                client.starttls(context=context)
+            if config["MAIL_USERNAME"]:
+                client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def _close(self) -> None:
+        if self.client is not None:
+            client, self.client = self.client, None
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
 
 
 def deliver_now(messages: list[OutboxMessage]) -> None:
