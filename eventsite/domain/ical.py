@@ -172,13 +172,15 @@ def _basic(naive: datetime) -> str:
 
 
 def duration(value: timedelta) -> str:
-    """A DURATION: 'PT1H', 'P1D', 'P1DT12H'."""
+    """A DURATION: 'PT1H', 'P1D', 'P1DT12H', 'PT0S'."""
     days, seconds = value.days, value.seconds
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     time = "".join(f"{amount}{unit}" for amount, unit in
                    ((hours, "H"), (minutes, "M"), (seconds, "S")) if amount)
-    return "P" + (f"{days}D" if days else "") + (f"T{time}" if time or not days else "")
+    if not days and not time:
+        return "PT0S"
+    return "P" + (f"{days}D" if days else "") + (f"T{time}" if time else "")
 
 
 def fold(line: str) -> str:
