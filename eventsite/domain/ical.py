@@ -150,8 +150,10 @@ _PLAIN_PARAMETER = re.compile(r"[\w.'-]+( [\w.'-]+)*")
 def parameter(value: str) -> str:
     """A parameter value (the name in CN=). RFC 6868 writes what a parameter cannot hold
     (a double quote, a line break, and so the caret itself) as ^' ^n ^^; anything but
-    letters, digits and plain punctuation is double-quoted."""
-    value = value.replace("^", "^^").replace('"', "^'")
+    letters, digits and plain punctuation is double-quoted. A backslash is left out: RFC 5545
+    gives it no meaning there, but icalendar reads '\\,' in a parameter as ',' and ical.js as
+    written, and a name is only shown."""
+    value = value.replace("\\", "").replace("^", "^^").replace('"', "^'")
     value = _without_controls(value.replace("\r\n", "^n").replace("\r", "^n").replace("\n", "^n"))
     return value if _PLAIN_PARAMETER.fullmatch(value) else f'"{value}"'
 
