@@ -1,10 +1,11 @@
 """Plain event values -> iCalendar bytes (RFC 5545), for feeds, downloads and invitations.
 
-Pure code: pytz and the stdlib. A feed is a fixed set of properties with known value types,
-so the content lines are written here (escaping, CRLF, folding at 75 octets without splitting
-a UTF-8 character). icalendar's general component model cost about half a millisecond per
-event (parameter objects, value-type lookup, folding one character at a time), most of a
-cold 1,000-event build; icalendar stays the tests' reference reader, with Mozilla's ical.js.
+Pure code: the stdlib and the time domain. A feed is a fixed set of properties with known
+value types, so the content lines are written here (escaping, CRLF, folding at 75 octets
+without splitting a UTF-8 character). icalendar's general component model cost about half a
+millisecond per event (parameter objects, value-type lookup, folding one character at a
+time), most of a cold 1,000-event build; icalendar stays the tests' reference reader, with
+Mozilla's ical.js.
 
 The VTIMEZONE blocks cover only the whole years the events fall in, with one observance per
 onset (icalendar's generated ones cover 1970-2038 and list onsets in multi-valued RDATEs that
@@ -14,16 +15,13 @@ Thunderbird's ical.js misreads), and are cached per zone and span.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-import pytz
-
-from eventsite.domain.timezones import get_zone, wall_clock
+from eventsite.domain.timezones import Period, changes, get_zone, period_at, wall_clock
 
 
 class CalendarEntry(NamedTuple):
@@ -208,42 +206,6 @@ def fold(line: str) -> str:
 
 # --- VTIMEZONE ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Period:
-    """What a zone's clocks say from one onset on."""
-
-    offset: timedelta
-    dst: bool
-    name: str
-
-
-def _period_at(zone, utc_naive: datetime) -> _Period:
-    moment = pytz.utc.localize(utc_naive).astimezone(zone)
-    return _Period(moment.utcoffset(), bool(moment.dst()), moment.tzname())
-
-
-def onsets(zone, start: datetime, end: datetime) -> list[tuple[datetime, _Period, _Period]]:
-    """(UTC instant, period before, period after) for each change in [start, end).
-
-    Read from the zone's transition table: the two attributes pytz's own `fromutc` searches
-    (pytz has no public API for them; icalendar's pytz provider reads the same ones). Zones
-    with a fixed offset have none. A test checks the result against pytz's public conversions.
-    """
-    times = getattr(zone, "_utc_transition_times", ())
-    periods = getattr(zone, "_transition_info", ())
-    changes = []
-    before = _period_at(zone, start)
-    for index in range(bisect_right(times, start), len(times)):
-        if times[index] >= end:
-            break
-        offset, dst, name = periods[index]
-        after = _Period(offset, bool(dst), name)
-        if after != before:
-            changes.append((times[index], before, after))
-            before = after
-    return changes
-
-
 def _format_offset(offset: timedelta) -> str:
     seconds = int(offset.total_seconds())
     sign = "+" if seconds >= 0 else "-"
@@ -252,7 +214,7 @@ def _format_offset(offset: timedelta) -> str:
     return f"{sign}{hours:02d}{minutes:02d}" + (f"{seconds:02d}" if seconds else "")
 
 
-def _observance(onset_local: datetime, before: _Period, after: _Period) -> list[str]:
+def _observance(onset_local: datetime, before: Period, after: Period) -> list[str]:
     kind = "DAYLIGHT" if after.dst else "STANDARD"
     return [f"BEGIN:{kind}", f"DTSTART:{onset_local:%Y%m%dT%H%M%S}",
             f"TZNAME:{text(after.name)}", f"TZOFFSETFROM:{_format_offset(before.offset)}",
@@ -266,10 +228,10 @@ def vtimezone(zone_name: str, first_year: int, last_year: int) -> tuple[str, ...
     observance per onset."""
     zone = get_zone(zone_name)
     start, end = datetime(first_year, 1, 1), datetime(last_year + 1, 1, 1)
-    initial = _period_at(zone, start)
+    initial = period_at(zone, start)
     lines = ["BEGIN:VTIMEZONE", f"TZID:{text(zone_name)}"]
     lines += _observance((start + initial.offset).replace(second=0), initial, initial)
-    for instant, before, after in onsets(zone, start, end):
+    for instant, before, after in changes(zone, start, end):
         # DTSTART is the wall time of the onset as read on the clocks before it.
         lines += _observance(instant + before.offset, before, after)
     lines.append("END:VTIMEZONE")

@@ -37,7 +37,6 @@ __all__ = [
 ]
 
 _PROBE = timedelta(days=1)
-_MINUTE = timedelta(minutes=1)
 
 
 def utcnow() -> datetime:
@@ -165,32 +164,15 @@ def _at(zone, utc_naive: datetime) -> datetime:
     return pytz.utc.localize(utc_naive).astimezone(zone)
 
 
-def _offset_at(zone, utc_naive: datetime) -> timedelta:
-    return _at(zone, utc_naive).utcoffset()
-
-
 def _transition_near(zone, wall: datetime) -> _Transition:
-    """The offset change that makes `wall` skipped or repeated, found by bisection.
-
-    Uses only public pytz behaviour (UTC -> local), so it holds for DST and for changes of
-    standard offset alike. Assumes one transition within a day of the wall time, as every
-    zone in the database has.
-    """
-    before = _offset_at(zone, wall - _PROBE)
-    after = _offset_at(zone, wall + _PROBE)
-    lo, hi = sorted((wall - before, wall - after))
-    lo -= _MINUTE
-    # Invariant: offset at lo is `before`, offset at hi is `after`.
-    while hi - lo > _MINUTE:
-        mid = lo + (hi - lo) // 2
-        mid -= timedelta(seconds=mid.second, microseconds=mid.microsecond)
-        if mid <= lo:
-            break
-        if _offset_at(zone, mid) == after:
-            hi = mid
-        else:
-            lo = mid
-    return _Transition(instant_utc=hi, offset_before=before, offset_after=after)
+    """The change of offset that makes `wall` skipped or repeated: the one whose instant lies
+    between `wall` read with the offset before it and with the offset after it."""
+    for instant, before, after in changes(zone, wall - _PROBE, wall + _PROBE):
+        edges = sorted((wall - before.offset, wall - after.offset))
+        if before.offset != after.offset and edges[0] <= instant <= edges[1]:
+            return _Transition(instant_utc=instant, offset_before=before.offset,
+                               offset_after=after.offset)
+    raise LookupError(f"no change of offset near {wall} in {zone}")  # pytz said there was
 
 
 def _amount(shift: timedelta) -> str:
@@ -263,21 +245,55 @@ class ZoneTime(NamedTuple):
     text: str
 
 
-def wall_clock(instant: datetime, zone) -> tuple[datetime, timedelta, str]:
-    """(wall time, UTC offset, abbreviation) of the pytz `zone` at `instant` (naive UTC).
+# --- a zone's clocks from its transition table --------------------------------------------------
+# pytz has no public call for "what do the clocks say at this instant" or "when do they
+# change"; its own fromutc() searches two attributes of the zone for both, and so do these
+# (icalendar's pytz provider reads the same ones). Tests compare them with astimezone() in
+# every zone, and with changes found by sampling public conversions.
 
-    What `astimezone` gives, at a quarter of its cost: every event of a listing or a feed is
-    shown in five zones or so. It searches the transition table exactly as pytz's own
-    `fromutc` does (pytz offers no public call for it); a test compares the two over random
-    instants in every zone.
-    """
+class Period(NamedTuple):
+    """What a zone's clocks say from one change on."""
+
+    offset: timedelta  # from UTC
+    dst: bool
+    name: str  # the abbreviation, e.g. 'EST'
+
+
+def _period(zone, instant: datetime) -> tuple[timedelta, timedelta, str]:
     times = getattr(zone, "_utc_transition_times", None)
     if times is None:  # a fixed offset: UTC, Etc/GMT+5
-        offset = zone.utcoffset(instant)
-        return instant + offset, offset, zone.tzname(instant)
-    offset, _dst, abbreviation = zone._transition_info[
-        max(0, bisect_right(times, instant) - 1)]
+        return zone.utcoffset(instant), timedelta(0), zone.tzname(instant)
+    return zone._transition_info[max(0, bisect_right(times, instant) - 1)]
+
+
+def wall_clock(instant: datetime, zone) -> tuple[datetime, timedelta, str]:
+    """(wall time, UTC offset, abbreviation) of the pytz `zone` at `instant` (naive UTC):
+    what `astimezone` gives, at a quarter of its cost (every event of a listing or a feed is
+    shown in five zones or so)."""
+    offset, _dst, abbreviation = _period(zone, instant)
     return instant + offset, offset, abbreviation
+
+
+def period_at(zone, instant: datetime) -> Period:
+    """What the clocks of the pytz `zone` say at `instant` (naive UTC)."""
+    offset, dst, name = _period(zone, instant)
+    return Period(offset, bool(dst), name)
+
+
+def changes(zone, start: datetime, end: datetime) -> list[tuple[datetime, Period, Period]]:
+    """(instant, period before, period after) for each change of the clocks of the pytz
+    `zone` in [start, end), naive UTC. Zones with a fixed offset have none."""
+    times = getattr(zone, "_utc_transition_times", ())
+    found, before = [], period_at(zone, start)
+    for index in range(bisect_right(times, start), len(times)):
+        if times[index] >= end:
+            break
+        offset, dst, name = zone._transition_info[index]
+        after = Period(offset, bool(dst), name)
+        if after != before:
+            found.append((times[index], before, after))
+            before = after
+    return found
 
 
 def _city(zone_name: str) -> str:

@@ -4,7 +4,6 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import icalendar
-import pytest
 import pytz
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,14 +11,12 @@ from hypothesis import strategies as st
 from eventsite.domain.ical import (
     CalendarEntry,
     CalendarInfo,
-    _period_at,
     build_calendar,
     duration,
     fold,
-    onsets,
     vtimezone,
 )
-from eventsite.domain.timezones import get_zone, to_utc
+from eventsite.domain.timezones import to_utc
 from tests.calendars import assert_lines_are_well_formed, icalendar_events, icaljs, utc_text
 
 INFO = CalendarInfo(name="Test calendar", description="For tests",
@@ -86,38 +83,6 @@ def test_vtimezone_is_compact_with_one_onset_per_observance():
     assert [o.name for o in observances] == ["STANDARD", "DAYLIGHT", "STANDARD",
                                              "DAYLIGHT", "STANDARD"]
     assert vtimezone("America/New_York", 2026, 2027) is lines  # built once, reused
-
-
-def _onsets_by_sampling(zone, start, end):
-    """The oracle: onsets found with pytz's public conversions only, sampled every six hours and
-    bisected to the minute. Slow, but it knows nothing of pytz's transition table; no zone
-    has changed its clocks twice within six hours."""
-    found, moment, period = [], start, _period_at(zone, start)
-    while moment < end:
-        following = min(moment + timedelta(hours=6), end)
-        if _period_at(zone, following) != period:
-            lo, hi = moment, following
-            while hi - lo > timedelta(minutes=1):
-                mid = lo + (hi - lo) / 2
-                lo, hi = (mid, hi) if _period_at(zone, mid) == period else (lo, mid)
-            period = _period_at(zone, hi)
-            found.append(hi.replace(second=0, microsecond=0))
-        moment = following
-    return found
-
-
-@pytest.mark.parametrize("zone_name", ["America/New_York", "Europe/London",
-                                       "Australia/Lord_Howe", "Africa/Casablanca",
-                                       "America/Sao_Paulo", "Asia/Tehran", "Pacific/Apia",
-                                       "Asia/Kolkata", "UTC"])
-def test_onsets_agree_with_pytz_public_conversions(zone_name):
-    zone = get_zone(zone_name)
-    start, end = datetime(2008, 1, 1), datetime(2030, 1, 1)
-    table = onsets(zone, start, end)
-    assert [instant for instant, _, _ in table] == _onsets_by_sampling(zone, start, end)
-    for instant, before, after in table:
-        assert _period_at(zone, instant - timedelta(minutes=1)) == before != after
-        assert _period_at(zone, instant) == after
 
 
 def test_folds_at_75_octets_without_splitting_a_character():

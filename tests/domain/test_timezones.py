@@ -12,7 +12,9 @@ from eventsite.domain.timezones import (
     AmbiguousWallTimeError,
     Fold,
     NonexistentWallTimeError,
+    Period,
     UnknownZoneError,
+    changes,
     format_clock,
     format_long_date,
     get_zone,
@@ -245,3 +247,41 @@ def test_wall_clock_at_the_instants_clocks_change():
         datetime(2026, 3, 29, 1, 59, 59), timedelta(hours=1), "CET")
     assert wall_clock(change, zone) == (datetime(2026, 3, 29, 3), timedelta(hours=2), "CEST")
     assert wall_clock(change, get_zone("UTC")) == (change, timedelta(0), "UTC")
+
+
+def _public_period(zone, instant):
+    """What astimezone() says the clocks show: pytz's public conversion, no table reads."""
+    local = instant.replace(tzinfo=UTC).astimezone(zone)
+    return Period(local.utcoffset(), bool(local.dst()), local.tzname())
+
+
+def _changes_by_sampling(zone, start, end):
+    """The oracle: changes found with pytz's public conversions only, sampled every six hours and
+    bisected to the minute. Slow, but it knows nothing of pytz's transition table; no zone
+    has changed its clocks twice within six hours."""
+    found, moment, period = [], start, _public_period(zone, start)
+    while moment < end:
+        following = min(moment + timedelta(hours=6), end)
+        if _public_period(zone, following) != period:
+            lo, hi = moment, following
+            while hi - lo > timedelta(minutes=1):
+                mid = lo + (hi - lo) / 2
+                lo, hi = (mid, hi) if _public_period(zone, mid) == period else (lo, mid)
+            period = _public_period(zone, hi)
+            found.append(hi.replace(second=0, microsecond=0))
+        moment = following
+    return found
+
+
+@pytest.mark.parametrize("zone_name", ["America/New_York", "Europe/London",
+                                       "Australia/Lord_Howe", "Africa/Casablanca",
+                                       "America/Sao_Paulo", "Asia/Tehran", "Pacific/Apia",
+                                       "Asia/Kolkata", "UTC"])
+def test_changes_agree_with_pytz_public_conversions(zone_name):
+    zone = get_zone(zone_name)
+    start, end = datetime(2008, 1, 1), datetime(2030, 1, 1)
+    table = changes(zone, start, end)
+    assert [instant for instant, _, _ in table] == _changes_by_sampling(zone, start, end)
+    for instant, before, after in table:
+        assert _public_period(zone, instant - timedelta(minutes=1)) == before != after
+        assert _public_period(zone, instant) == after
