@@ -1,7 +1,16 @@
-"""Error pages in the site's style, and JSON errors under /api."""
+"""Error pages in the site's style, JSON errors under /api, and services' errors on forms."""
 
 from flask import Flask, jsonify, render_template, request
+from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from eventsite.services.errors import ValidationError
+
+
+def show_on_form(form: FlaskForm, error: ValidationError) -> None:
+    """Put each message of a service's ValidationError under the form field of that name."""
+    for name, message in error.errors.items():
+        getattr(form, name).errors.append(message)
 
 
 def _wants_json() -> bool:

@@ -35,6 +35,7 @@ from eventsite.domain.timezones import (
     WallTimeError,
     all_zones_with_offsets,
 )
+from eventsite.errors import show_on_form
 from eventsite.models import EventStatus
 from eventsite.public.jsonld import event_jsonld
 from eventsite.services import accounts, images, listings, registrations, speakers
@@ -298,8 +299,7 @@ def edit_speaker(speaker_id: int):
             speakers.update_speaker(speaker, form.name.data, form.affiliation.data or "",
                                     form.bio.data or "", form.slug.data)
         except ValidationError as error:
-            for key, message in error.errors.items():
-                getattr(form, key).errors.append(message)
+            show_on_form(form, error)
         else:
             flash(f"{speaker.name} is saved.", "success")
             return redirect(url_for("admin.speaker_list"))
@@ -336,8 +336,7 @@ def organisers():
             user = accounts.create_organiser(form.email.data, form.name.data,
                                              form.password.data, form.is_admin.data)
         except ValidationError as error:
-            for key, message in error.errors.items():
-                getattr(form, key).errors.append(message)
+            show_on_form(form, error)
         else:
             flash(f"{user.name} can now sign in as {user.email}.", "success")
             return redirect(url_for("admin.organisers"))

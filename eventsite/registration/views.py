@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 
+from eventsite.errors import show_on_form
 from eventsite.extensions import limiter
 from eventsite.models import RegistrationStatus
 from eventsite.registration.forms import RegistrationForm
@@ -39,8 +40,7 @@ def register(slug: str):
                 form.name.data, form.email.data, form.organisation.data or "",
                 form.consent.data))
         except ValidationError as error:
-            for key, message in error.errors.items():
-                getattr(form, key).errors.append(message)
+            show_on_form(form, error)
         except registrations.RegistrationError as error:
             flash(str(error), "error")
             return redirect(url_for("public.event", slug=slug))
