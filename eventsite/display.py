@@ -99,10 +99,6 @@ def by_role(people: Iterable) -> list[tuple[str, list]]:
             for role, heading in ROLE_HEADINGS.items() if role in members]
 
 
-def speakers_by_role(event: Event) -> list[tuple[str, list]]:
-    return by_role(event.speaker_links)
-
-
 def human_join(items: Iterable) -> Markup:
     """['Zoom', 'YouTube', 'Twitch'] -> 'Zoom, YouTube and Twitch' (items may be Markup)."""
     parts = [escape(item) for item in items]
@@ -189,7 +185,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(event_duration, "duration")
     app.add_template_filter(iso_utc, "iso_utc")
     app.add_template_filter(offset_minutes, "offset_minutes")
-    app.add_template_filter(speakers_by_role, "speakers_by_role")
+    app.add_template_filter(by_role, "by_role")
     app.add_template_filter(human_join, "human_join")
     app.add_template_filter(render_markdown, "markdown")
 
