@@ -64,7 +64,8 @@ def test_date_range_and_pagination(client, app):
 
 @pytest.mark.parametrize("query,message", [
     ("from=yesterday", "`from` must be a date such as 2026-11-21, not “yesterday”"),
-    ("page=0", "`page` must be 1 or more"),
+    ("page=0", "`page` must be from 1 to 10,000, not 0"),
+    ("per_page=101", "`per_page` must be from 1 to 100, not 101"),
     ("per_page=lots", "`per_page` must be a whole number, not “lots”"),
 ])
 def test_bad_parameters_get_json_errors(client, app, query, message):

@@ -5,6 +5,7 @@ from datetime import date
 from flask import Blueprint, abort, jsonify, request
 
 from eventsite.api.schemas import event_json, page_json
+from eventsite.paging import int_arg, page_arg
 from eventsite.services import listings
 
 bp = Blueprint("api", __name__)
@@ -20,17 +21,6 @@ def _date_arg(name: str) -> date | None:
         abort(400, description=f"`{name}` must be a date such as 2026-11-21, not “{value}”")
 
 
-def _int_arg(name: str, default: int) -> int:
-    value = request.args.get(name, default)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        abort(400, description=f"`{name}` must be a whole number, not “{value}”")
-    if number < 1:
-        abort(400, description=f"`{name}` must be 1 or more")
-    return number
-
-
 @bp.get("/events")
 def events():
     query = listings.listed_events()
@@ -44,7 +34,7 @@ def events():
     else:
         query = listings.upcoming(query)
     query = listings.in_date_range(query, start, end)
-    pagination = listings.page_of(query, _int_arg("page", 1), min(_int_arg("per_page", 20), 100))
+    pagination = listings.page_of(query, page_arg(), int_arg("per_page", 20, 100))
     return jsonify(page_json(pagination, [event_json(e) for e in pagination.items]))
 
 

@@ -1,8 +1,9 @@
 """Public pages: listings, the event announcement, speakers, organisations, tags."""
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, send_file
 
 from eventsite.pagecache import no_page_cache
+from eventsite.paging import page_arg
 from eventsite.public.jsonld import event_jsonld
 from eventsite.registration.forms import RegistrationForm
 from eventsite.services import images, listings, registrations
@@ -12,7 +13,7 @@ bp = Blueprint("public", __name__)
 
 
 def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return page_arg()
 
 
 def _per_page() -> int:
