@@ -32,6 +32,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_security(app)
     register_page_cache(app)
     return app
 
@@ -41,6 +42,13 @@ def register_page_cache(app: Flask) -> None:
     from eventsite import pagecache
 
     pagecache.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers on every response (see eventsite/security.py)."""
+    from eventsite import security
+
+    security.init_app(app)
 
 
 def configure_defaults(app: Flask) -> None:
@@ -62,7 +70,7 @@ def configure_defaults(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from eventsite.extensions import csrf, db, limiter, login_manager, migrate
-    from eventsite.services.accounts import user_by_id
+    from eventsite.services.accounts import user_for_session
 
     db.init_app(app)
     # Relate the models now rather than on the first query: a mapping mistake stops the app
@@ -75,7 +83,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
-    login_manager.user_loader(lambda user_id: user_by_id(int(user_id)))
+    login_manager.user_loader(user_for_session)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -15,17 +15,18 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from http.cookies import SimpleCookie
 
 from flask import Flask, g, request, session
-from werkzeug.http import is_resource_modified, parse_date
+from werkzeug.http import is_resource_modified, parse_cookie, parse_date
 
+from eventsite import security
 from eventsite.extensions import db
 from eventsite.models import SiteState, site_state
 
 CACHEABLE_BLUEPRINTS = {"public", "feeds", "api"}
 KEPT_HEADERS = {"content-type", "etag", "last-modified", "cache-control",
-                "content-disposition", "x-content-type-options"}
+                "content-disposition", "vary", "access-control-allow-origin",
+                *security.HEADERS_TO_KEEP}
 VERSION_TTL = 1.0  # seconds a process trusts the counter it last read
 
 
@@ -85,14 +86,12 @@ class PageCache:
                 self._size -= len(dropped.body)
 
     def anonymous(self, environ) -> bool:
+        """No session or remember cookie, read exactly as Flask will read it: http.cookies
+        gives up at the first value it cannot parse and would miss a session after it."""
         cookie = environ.get("HTTP_COOKIE")
         if not cookie:
             return True
-        try:
-            names = set(SimpleCookie(cookie))
-        except Exception:  # a cookie header we cannot read: do not guess
-            return False
-        return not names & self.cookie_names
+        return not self.cookie_names.intersection(parse_cookie(cookie))
 
     # --- the WSGI layer ------------------------------------------------------------------------
 
@@ -146,7 +145,8 @@ def init_app(app: Flask) -> None:
                 or request.blueprint not in CACHEABLE_BLUEPRINTS
                 or "page_version" not in g or g.get("no_page_cache")
                 or response.direct_passthrough or response.is_streamed
-                or session.modified or not cache.anonymous(request.environ)):
+                or session.modified or not cache.anonymous(request.environ)
+                or "Set-Cookie" in response.headers):
             return response
         if not response.get_etag()[0]:
             response.add_etag()

@@ -52,9 +52,11 @@ def test_sign_up_sends_a_confirmation_with_an_invitation(client, app, smtp):
     response = sign_up(client, event)
     registration = registration_of("ana@example.org")
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/r/{registration.token}?new=1"
+    # The answer shows no personal link: that goes to the inbox only.
+    assert response.headers["Location"] == f"/events/{event.slug}/registered"
+    answer = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Check your e-mail" in answer and registration.token not in answer
     assert registration.status is RegistrationStatus.CONFIRMED
-    assert "You are registered." in page_text(client.get(response.headers["Location"]))
 
     (message,) = smtp.to("ana@example.org")
     assert message["Subject"] == "You are registered: Korea webinar"
@@ -97,10 +99,12 @@ def test_sign_up_sends_a_confirmation_with_an_invitation(client, app, smtp):
 def test_signing_up_twice_resends_and_makes_no_second_registration(client, app, smtp):
     event = webinar()
     sign_up(client, event)
+    first = sign_up(client, event, email="bo@example.org")
     again = sign_up(client, event, email="  ANA@example.org ")
-    assert again.status_code == 200
-    assert "already registered" in page_text(again)
-    assert db.session.scalar(db.select(db.func.count(Registration.id))) == 1
+    # Exactly the answer a new sign-up gets: nobody learns who is registered.
+    assert (again.status_code, again.headers["Location"]) == \
+        (first.status_code, first.headers["Location"])
+    assert db.session.scalar(db.select(db.func.count(Registration.id))) == 2
     assert len(smtp.to("ana@example.org")) == 2  # the confirmation went again
 
 
@@ -158,8 +162,15 @@ def test_a_confirmation_click_before_the_seat_counts(client, app, smtp):
     (message,) = smtp.to("ana@example.org")
     assert message["Subject"] == "Please confirm: Korea webinar"
     assert "text/calendar" not in parts(message)
-    confirm_url = f"/r/{registration.token}/confirm"
+    assert registration.confirm_token and registration.confirm_token != registration.token
+    confirm_url = f"/confirm/{registration.confirm_token}"
     assert f"http://eventsite.test{confirm_url}" in parts(message)["text/plain"].get_content()
+    # Nothing the sign-up's own answer leads to can confirm: no secret on it, and the
+    # management link's confirm page of old is gone.
+    answer = client.get(f"/events/{event.slug}/registered").get_data(as_text=True)
+    manage = client.get(f"/r/{registration.token}").get_data(as_text=True)
+    assert registration.confirm_token not in answer + manage
+    assert client.get(f"/r/{registration.token}/confirm").status_code == 404
     assert client.get(confirm_url).status_code == 200  # a mail scanner's visit changes nothing
     assert registration_of("ana@example.org").status is RegistrationStatus.PENDING
     client.post(confirm_url, data={"csrf_token": csrf_token(client, confirm_url)})
@@ -170,7 +181,8 @@ def test_a_confirmation_click_before_the_seat_counts(client, app, smtp):
 def test_bots_are_turned_away(client, app, smtp):
     event = webinar()
     response = sign_up(client, event, website="http://spam.example")
-    assert response.status_code == 200 and "Check your e-mail" in page_text(response)
+    assert response.status_code == 302
+    assert "Check your e-mail" in page_text(client.get(response.headers["Location"]))
     assert registration_of("ana@example.org") is None and smtp.messages == []
 
 
@@ -178,7 +190,7 @@ def test_bots_are_turned_away(client, app, smtp):
 def test_sign_ups_per_address_are_limited(client, app, smtp):
     event = webinar()
     assert sign_up(client, event).status_code == 302
-    assert sign_up(client, event).status_code == 200
+    assert sign_up(client, event).status_code == 302
     assert sign_up(client, event).status_code == 429
 
 

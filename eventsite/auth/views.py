@@ -3,11 +3,14 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
-from eventsite.auth.forms import SignInForm
+from eventsite.auth.forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm, SignInForm
+from eventsite.errors import show_on_form
 from eventsite.extensions import limiter
+from eventsite.services import accounts
 from eventsite.services.accounts import SignInError, authenticate
+from eventsite.services.errors import ValidationError
 
 bp = Blueprint("auth", __name__)
 
@@ -45,6 +48,56 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
+    """Sign out everywhere: every session and remember cookie of the account ends."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user)
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("public.index"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        # The same answer whether or not the address has an account.
+        return render_template("auth/forgot.html", form=form, sent=True)
+    return render_template("auth/forgot.html", form=form, sent=False), \
+        200 if not form.errors else 422
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def reset_password(token: str):
+    secret = current_app.config["SECRET_KEY"]
+    if accounts.user_for_reset(token, secret) is None:
+        return render_template("auth/reset.html", form=None), 410
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data, secret)
+        except ValidationError as error:
+            show_on_form(form, error)
+        else:
+            logout_user()
+            flash("Your password is set. Sign in with it now.", "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(current_user, form.password.data, form.current.data)
+        except ValidationError as error:
+            show_on_form(form, error)
+        else:
+            login_user(current_user)  # this session goes on; every other one has ended
+            flash("Your password is changed. You are signed out everywhere else.", "success")
+            return redirect(url_for("admin.dashboard"))
+    return render_template("auth/password.html", form=form), 200 if not form.errors else 422

@@ -42,3 +42,26 @@ def join_names(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+_LINE_BREAKS = frozenset("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def line_problem(text: str) -> str | None:
+    """Why `text` cannot be a one-line value (a title, a name, a subject), or None.
+
+    A line break in a title would end up in mail headers and calendar files; other control
+    characters are invisible, break XML (Atom) and some databases (NUL in PostgreSQL).
+    """
+    if any(ch in _LINE_BREAKS for ch in text):
+        return "must be on one line"
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
+        return "must not contain control characters"
+    return None
+
+
+def text_problem(text: str) -> str | None:
+    """Why `text` cannot be a multi-line value (a description, a message), or None."""
+    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\r\n\t" for ch in text):
+        return "must not contain control characters"
+    return None

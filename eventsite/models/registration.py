@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventsite.domain.registration import SEAT_HOLDING, Status
 from eventsite.domain.timezones import utcnow
 from eventsite.extensions import db
 from eventsite.models.types import enum_column
@@ -18,11 +19,8 @@ if TYPE_CHECKING:
     from eventsite.models.event import Event
 
 
-class RegistrationStatus(enum.StrEnum):
-    PENDING = "pending"  # waiting for the confirmation click; holds no seat
-    CONFIRMED = "confirmed"
-    WAITLISTED = "waitlisted"
-    CANCELLED = "cancelled"
+# The states and the changes allowed between them live in the pure domain module.
+RegistrationStatus = Status
 
 
 def new_token() -> str:
@@ -43,6 +41,9 @@ class Registration(db.Model):
     status: Mapped[RegistrationStatus] = mapped_column(enum_column(RegistrationStatus))
     # The key to the attendee's own page: unguessable, and the only way in.
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    # The confirmation link's own secret: it exists only in the e-mail sent to the address,
+    # so nobody who merely typed the address (and saw the sign-up answer) can confirm it.
+    confirm_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)  # waitlist order
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
@@ -53,7 +54,7 @@ class Registration(db.Model):
 
     @property
     def holds_seat(self) -> bool:
-        return self.status is RegistrationStatus.CONFIRMED
+        return self.status in SEAT_HOLDING
 
 
 class OutboxStatus(enum.StrEnum):

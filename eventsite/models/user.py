@@ -26,6 +26,12 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None]
     last_sign_in_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every session and remember cookie: raising it (sign-out, a new password,
+    # disabling) ends all of them at once, on every device and every app instance.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

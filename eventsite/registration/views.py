@@ -33,10 +33,10 @@ def register(slug: str):
     event = listings.listed_event(slug) or abort(404)
     form = RegistrationForm()
     if form.website.data:  # a bot filled the honeypot: thank it and keep nothing
-        return render_template("registration/done.html", event=event, outcome="pending")
+        return redirect(url_for("registration.done", slug=slug))
     if form.validate_on_submit():
         try:
-            outcome = registrations.register(event, registrations.SignUp(
+            registrations.register(event, registrations.SignUp(
                 form.name.data, form.email.data, form.organisation.data or "",
                 form.consent.data))
         except ValidationError as error:
@@ -45,14 +45,18 @@ def register(slug: str):
             flash(str(error), "error")
             return redirect(url_for("public.event", slug=slug))
         else:
-            if not outcome.created:
-                # Never reveal someone else's registration: the link goes to their inbox.
-                return render_template("registration/done.html", event=event,
-                                       outcome="again")
-            return redirect(url_for("registration.manage", token=outcome.registration.token,
-                                    new=1))
+            # The same answer for a new sign-up and an address already registered, with or
+            # without a seat: the personal link goes only to the address's inbox, so typing
+            # someone else's address shows (and confirms) nothing.
+            return redirect(url_for("registration.done", slug=slug))
     return render_template("public/event.html", event=event, register_form=form,
                            registration=registrations.state_of(event), jsonld=None), 422
+
+
+@bp.get("/events/<slug>/registered")
+def done(slug: str):
+    event = listings.listed_event(slug) or abort(404)
+    return render_template("registration/done.html", event=event)
 
 
 def _registration(token: str):
@@ -80,16 +84,17 @@ def calendar(token: str):
     return response
 
 
-@bp.route("/r/<token>/confirm", methods=["GET", "POST"])
-def confirm(token: str):
-    """A page with a button: mail scanners open links, so only the POST confirms."""
-    registration = _registration(token)
+@bp.route("/confirm/<secret>", methods=["GET", "POST"])
+def confirm(secret: str):
+    """The link in the confirmation e-mail (its own secret, never shown on a page). A page
+    with a button: mail scanners open links, so only the POST confirms."""
+    registration = registrations.by_confirm_token(secret) or abort(404)
     if request.method == "POST":
         try:
             registrations.confirm(registration)
         except registrations.RegistrationError as error:
             flash(str(error), "error")
-        return redirect(url_for("registration.manage", token=token))
+        return redirect(url_for("registration.manage", token=registration.token))
     return render_template("registration/confirm.html", registration=registration,
                            event=registration.event)
 

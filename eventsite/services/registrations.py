@@ -18,7 +18,10 @@ from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from eventsite.display import event_date, event_time_line
+from eventsite.domain import registration as flow
 from eventsite.domain.ical import build_calendar
+from eventsite.domain.registration import first_message_for
+from eventsite.domain.text import line_problem
 from eventsite.domain.timezones import get_zone, utcnow
 from eventsite.extensions import db
 from eventsite.models import (
@@ -37,8 +40,7 @@ from eventsite.services.errors import ValidationError
 from eventsite.services.feeds import calendar_entry, calendar_info, record_of
 from eventsite.urls import site_url
 
-ACTIVE = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED,
-          RegistrationStatus.WAITLISTED)
+ACTIVE = tuple(flow.ACTIVE)
 
 
 class RegistrationError(Exception):
@@ -100,46 +102,83 @@ def register(event: Event, sign_up: SignUp) -> Outcome:
     errors = {}
     name = " ".join(sign_up.name.split())
     if not name:
-        errors["name"] = "is required"
+        errors["name"] = "Name is required."
     elif len(name) > 200:
-        errors["name"] = "is too long (at most 200 characters)"
+        errors["name"] = "Name is too long (at most 200 characters)."
+    else:
+        _check_line(errors, "name", "Name", name)
     try:
         email = normalise_email(sign_up.email)
     except ValidationError as error:
         errors.update(error.errors)
-    if len(sign_up.organisation.strip()) > 200:
-        errors["organisation"] = "is too long (at most 200 characters)"
+    organisation = " ".join(sign_up.organisation.split())
+    if len(organisation) > 200:
+        errors["organisation"] = "Organisation is too long (at most 200 characters)."
+    else:
+        _check_line(errors, "organisation", "Organisation", organisation)
     if not sign_up.consent:
         errors["consent"] = "Please agree, so that we may keep your details for this event."
     if errors:
         raise ValidationError(errors)
 
+    for _attempt in range(3):
+        try:
+            return _register(event, name, email, organisation)
+        except IntegrityError:
+            # The same address, at the same instant, in another request: that one won.
+            db.session.rollback()
+    raise RegistrationError("Please try again in a moment.")
+
+
+def _check_line(errors: dict, key: str, label: str, value: str) -> None:
+    problem = line_problem(value)
+    if problem:
+        errors[key] = f"{label} {problem}."
+
+
+def _register(event: Event, name: str, email: str, organisation: str) -> Outcome:
+    _lock(event)
     existing = _find(event, email)
     if existing and existing.status in ACTIVE:
-        messages = [_queue_status_mail(existing)]
+        # Signing up again tells the address's owner (only them) where they stand.
+        messages = [_queue_mail(existing, first_message_for(existing.status))]
         db.session.commit()
         mail.deliver_now(messages)
         return Outcome(existing, created=False)
 
     state = state_of(event)
     if state.availability in (Availability.CLOSED, Availability.NOT_OPEN, Availability.FULL):
+        db.session.rollback()
         raise RegistrationError(state.message)
 
-    registration = existing or Registration(event=event, email=email, token=new_token())
-    registration.name, registration.organisation = name, sign_up.organisation.strip()
-    registration.created_at, registration.cancelled_at = utcnow(), None
-    try:
-        if event.confirmation_required:
-            registration.status = RegistrationStatus.PENDING
-        else:
-            _seat_or_waitlist(event, registration)
-        db.session.add(registration)
-        messages = [_queue_status_mail(registration)]
-        db.session.commit()
-    except IntegrityError:
-        # The same address, at the same instant, in another request: that one won.
+    now = utcnow()
+    if event.confirmation_required:
+        target, confirm_token = RegistrationStatus.PENDING, new_token()
+    elif _take_seat(event):
+        target, confirm_token = RegistrationStatus.CONFIRMED, None
+    elif event.waitlist:
+        target, confirm_token = RegistrationStatus.WAITLISTED, None
+    else:
         db.session.rollback()
-        return register(event, sign_up)
+        raise RegistrationError("Full")
+    details = {"name": name, "organisation": organisation, "created_at": now,
+               "cancelled_at": None, "confirm_token": confirm_token,
+               "confirmed_at": now if target is RegistrationStatus.CONFIRMED else None}
+    if existing is None:
+        registration = Registration(event=event, email=email, token=new_token(),
+                                    status=target, **details)
+        db.session.add(registration)
+        db.session.flush()
+    else:
+        registration = existing
+        transition = {RegistrationStatus.PENDING: flow.REREGISTER_PENDING,
+                      RegistrationStatus.CONFIRMED: flow.REREGISTER,
+                      RegistrationStatus.WAITLISTED: flow.REREGISTER_TO_WAITLIST}[target]
+        if _apply(registration, transition, **details) is None:
+            db.session.rollback()  # registered again by a simultaneous request: that one won
+            return Outcome(registration, created=False)
+    messages = [_queue_mail(registration, first_message_for(target))]
+    db.session.commit()
     mail.deliver_now(messages)
     return Outcome(registration, created=True)
 
@@ -147,6 +186,34 @@ def register(event: Event, sign_up: SignUp) -> Outcome:
 def _find(event: Event, email: str) -> Registration | None:
     return db.session.scalar(db.select(Registration).where(
         Registration.event_id == event.id, Registration.email == email))
+
+
+def _lock(event: Event) -> None:
+    """Serialise every registration change of one event (PostgreSQL: the event's row lock,
+    always taken first, so two changes never wait for each other's rows; SQLite allows one
+    writer at a time anyway)."""
+    db.session.execute(db.select(Event.id).where(Event.id == event.id).with_for_update())
+
+
+def _apply(registration: Registration, transition: flow.Transition,
+           **values) -> RegistrationStatus | None:
+    """Make `transition` if the row is in one of its source states right now, as one
+    conditional UPDATE. Returns the state it left, or None when there was nothing to do
+    (another request made this change, or another one, first)."""
+    for _attempt in range(len(transition.source) + 1):
+        current = db.session.scalar(
+            db.select(Registration.status).where(Registration.id == registration.id))
+        if current not in transition.source:
+            return None
+        changed = db.session.execute(
+            update(Registration)
+            .where(Registration.id == registration.id, Registration.status == current)
+            .values(status=transition.target, **values)
+            .execution_options(synchronize_session=False)).rowcount
+        if changed == 1:
+            db.session.refresh(registration)
+            return current
+    return None
 
 
 def _take_seat(event: Event) -> bool:
@@ -169,15 +236,6 @@ def _release_seat(event: Event) -> None:
     db.session.expire(event, ["confirmed_count"])
 
 
-def _seat_or_waitlist(event: Event, registration: Registration) -> None:
-    if _take_seat(event):
-        registration.status, registration.confirmed_at = RegistrationStatus.CONFIRMED, utcnow()
-    elif event.waitlist:
-        registration.status = RegistrationStatus.WAITLISTED
-    else:
-        raise RegistrationError("Full")
-
-
 def by_id(registration_id: int) -> Registration | None:
     return db.session.get(Registration, registration_id)
 
@@ -186,34 +244,51 @@ def by_token(token: str) -> Registration | None:
     return db.session.scalar(db.select(Registration).where(Registration.token == token))
 
 
+def by_confirm_token(secret: str) -> Registration | None:
+    return db.session.scalar(db.select(Registration).where(
+        Registration.confirm_token == secret))
+
+
 def confirm(registration: Registration) -> Registration:
-    """The confirmation click: a pending registration takes a seat, or joins the waitlist."""
-    if registration.status is not RegistrationStatus.PENDING:
-        return registration
+    """The confirmation click: a pending registration takes a seat, or joins the waitlist.
+    A second click (or ten at once) changes nothing and sends nothing."""
     event = registration.event
-    try:
-        _seat_or_waitlist(event, registration)
-    except RegistrationError:
+    _lock(event)
+    if _apply(registration, flow.CONFIRM, confirmed_at=utcnow()) is None:
         db.session.rollback()
-        raise RegistrationError("The event filled up before you confirmed.") from None
-    messages = [_queue_status_mail(registration)]
+        return registration
+    if not _take_seat(event):
+        if not event.waitlist:
+            db.session.rollback()
+            raise RegistrationError("The event filled up before you confirmed.")
+        # We hold the row: move it on from the state we just gave it.
+        db.session.execute(
+            update(Registration)
+            .where(Registration.id == registration.id,
+                   Registration.status == RegistrationStatus.CONFIRMED)
+            .values(status=flow.CONFIRM_TO_WAITLIST.target, confirmed_at=None)
+            .execution_options(synchronize_session=False))
+        db.session.refresh(registration)
+    messages = [_queue_mail(registration, first_message_for(registration.status))]
     db.session.commit()
     mail.deliver_now(messages)
     return registration
 
 
 def cancel(registration: Registration) -> Registration:
-    """Cancel a registration; a freed seat goes to the first person on the waitlist."""
-    if registration.status is RegistrationStatus.CANCELLED:
+    """Cancel a registration (the attendee or an organiser); a freed seat goes to the first
+    person on the waitlist. Only the request that made the change writes to anyone."""
+    event = registration.event
+    _lock(event)
+    left = _apply(registration, flow.CANCEL, cancelled_at=utcnow())
+    if left is None:
+        db.session.rollback()
         return registration
-    held_seat = registration.holds_seat
-    registration.status, registration.cancelled_at = RegistrationStatus.CANCELLED, utcnow()
     messages = [_queue_mail(registration, "cancelled",
-                            f"Cancelled: {registration.event.title}", method="CANCEL")]
-    if held_seat:
-        _release_seat(registration.event)
-    db.session.flush()
-    messages += _fill_free_seats(registration.event)
+                            method="CANCEL" if left in flow.SEAT_HOLDING else None)]
+    if flow.CANCEL.releases_seat(left):
+        _release_seat(event)
+        messages += _fill_free_seats(event)
     db.session.commit()
     mail.deliver_now(messages)
     return registration
@@ -221,14 +296,19 @@ def cancel(registration: Registration) -> Registration:
 
 def promote(registration: Registration) -> Registration:
     """An organiser gives a waitlisted person a seat, if one is free."""
+    event = registration.event
+    _lock(event)
     if registration.status is not RegistrationStatus.WAITLISTED:
+        db.session.rollback()
         raise ValidationError({"status": "Only someone on the waitlist can be promoted."})
-    if not _take_seat(registration.event):
+    if not _take_seat(event):
+        db.session.rollback()
         raise ValidationError({"status": "No seat is free: raise the capacity or cancel a "
                                          "registration first."})
-    registration.status, registration.confirmed_at = RegistrationStatus.CONFIRMED, utcnow()
-    messages = [_queue_mail(registration, "promoted",
-                            f"You have a seat: {registration.event.title}", method="REQUEST")]
+    if _apply(registration, flow.PROMOTE, confirmed_at=utcnow()) is None:
+        db.session.rollback()  # promoted or cancelled by someone else a moment ago
+        return registration
+    messages = [_queue_mail(registration, "promoted")]
     db.session.commit()
     mail.deliver_now(messages)
     return registration
@@ -236,6 +316,7 @@ def promote(registration: Registration) -> Registration:
 
 def fill_free_seats(event: Event) -> None:
     """After the capacity was raised: give the new seats to the waitlist, in order."""
+    _lock(event)
     messages = _fill_free_seats(event)
     db.session.commit()
     mail.deliver_now(messages)
@@ -243,26 +324,18 @@ def fill_free_seats(event: Event) -> None:
 
 def _fill_free_seats(event: Event) -> list[OutboxMessage]:
     messages = []
-    while True:
-        waiting = db.session.scalar(
-            db.select(Registration).where(Registration.event_id == event.id,
-                                          Registration.status == RegistrationStatus.WAITLISTED)
-            .order_by(Registration.created_at, Registration.id).limit(1))
-        if waiting is None or not _take_seat(event):
-            return messages
-        # Claim this person: another cancellation at the same moment may be promoting them.
-        claimed = db.session.execute(
-            update(Registration)
-            .where(Registration.id == waiting.id,
-                   Registration.status == RegistrationStatus.WAITLISTED)
-            .values(status=RegistrationStatus.CONFIRMED, confirmed_at=utcnow())
-            .execution_options(synchronize_session=False)).rowcount
-        if not claimed:
-            _release_seat(event)
+    waiting = db.session.scalars(
+        db.select(Registration).where(Registration.event_id == event.id,
+                                      Registration.status == RegistrationStatus.WAITLISTED)
+        .order_by(Registration.created_at, Registration.id)).all()
+    for person in waiting:
+        if not _take_seat(event):
+            break
+        if _apply(person, flow.PROMOTE, confirmed_at=utcnow()) is None:
+            _release_seat(event)  # no longer waiting (cancelled a moment ago)
             continue
-        db.session.refresh(waiting)
-        messages.append(_queue_mail(waiting, "promoted", f"You have a seat: {event.title}",
-                                    method="REQUEST"))
+        messages.append(_queue_mail(person, "promoted"))
+    return messages
 
 
 # --- when the event changes -------------------------------------------------------------------
@@ -392,12 +465,14 @@ def _stamp(moment: datetime | None) -> str:
 # --- the messages -----------------------------------------------------------------------------
 
 def invitation(registration: Registration, method: str = "REQUEST") -> bytes:
-    """The attendee's own calendar entry: the public event's UID, with the join links."""
+    """The attendee's own calendar entry: the public event's UID, with the join links only
+    while they hold a seat."""
     event = registration.event
+    private = method != "CANCEL" and flow.may_see_private_links(registration.status)
     entry = calendar_entry(record_of(event), site_url("public.event", slug=event.slug),
-                           private_links=True)
+                           private_links=private)
     entry = entry._replace(attendees=((registration.name, registration.email),),
-                    status="CANCELLED" if method == "CANCEL" else entry.status)
+                           status="CANCELLED" if method == "CANCEL" else entry.status)
     return build_calendar(calendar_info(event.title, method=method), [entry])
 
 
@@ -406,25 +481,34 @@ def private_links(event: Event) -> list:
             if loc.visibility is LocationVisibility.REGISTRANTS and loc.url]
 
 
-def _queue_status_mail(registration: Registration) -> OutboxMessage:
-    title = registration.event.title
-    if registration.status is RegistrationStatus.PENDING:
-        return _queue_mail(registration, "confirm", f"Please confirm: {title}")
-    if registration.status is RegistrationStatus.WAITLISTED:
-        return _queue_mail(registration, "waitlisted", f"On the waitlist: {title}")
-    return _queue_mail(registration, "confirmed", f"You are registered: {title}",
-                       method="REQUEST")
+SUBJECTS = {
+    "confirm": "Please confirm: {title}",
+    "waitlisted": "On the waitlist: {title}",
+    "confirmed": "You are registered: {title}",
+    "promoted": "You have a seat: {title}",
+    "cancelled": "Cancelled: {title}",
+}
+# Messages that put the event in the attendee's calendar (with the join links).
+INVITING = {"confirmed", "promoted"}
 
 
-def _queue_mail(registration: Registration, kind: str, subject: str, method: str | None = None,
-                **extra) -> OutboxMessage:
+def _queue_mail(registration: Registration, kind: str, subject: str | None = None,
+                method: str | None = None, **extra) -> OutboxMessage:
+    """Write one message to the outbox. Registrants-only links go in only when the person
+    holds a seat as the message is written, and never in a cancellation."""
     event = registration.event
+    if method is None and kind in INVITING:
+        method = "REQUEST"
+    seated = flow.may_see_private_links(registration.status) and kind not in (
+        "cancelled", "event_cancelled")
     context = {
         "kind": kind, "registration": registration, "event": event,
         "date": event_date(event), "time_line": event_time_line(event),
-        "join_links": private_links(event), "site_name": current_app.config["SITE_NAME"],
+        "join_links": private_links(event) if seated else [],
+        "site_name": current_app.config["SITE_NAME"],
         "manage_url": site_url("registration.manage", token=registration.token),
-        "confirm_url": site_url("registration.confirm", token=registration.token),
+        "confirm_url": (site_url("registration.confirm", secret=registration.confirm_token)
+                        if kind == "confirm" and registration.confirm_token else ""),
         "event_url": site_url("public.event", slug=event.slug), **extra,
     }
     attachments = ()
@@ -432,5 +516,6 @@ def _queue_mail(registration: Registration, kind: str, subject: str, method: str
         attachments = (mail.Attachment("invite.ics", invitation(registration, method), "text",
                                        "calendar", (("method", method), ("charset", "utf-8"))),)
     return mail.queue_message(
-        registration.email, subject, render_template("email/registration.txt", **context),
+        registration.email, subject or SUBJECTS[kind].format(title=event.title),
+        render_template("email/registration.txt", **context),
         render_template("email/registration.html", **context), attachments)
