@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import abort, request
 
-MAX_PAGE = 10_000  # 200,000 events deep at 20 a page; beyond that, follow the Next links
+from eventsite.domain.paging import MAX_PAGE, Position, decode_cursor
 
 
 def int_arg(name: str, default: int, maximum: int) -> int:
@@ -13,7 +13,7 @@ def int_arg(name: str, default: int, maximum: int) -> int:
     value = request.args.get(name, "")
     if value == "":
         return default
-    shown = value if len(value) <= 30 else value[:30] + "…"
+    shown = _shown(value)
     if not (value.isascii() and value.lstrip("-+").isdigit()):
         abort(400, description=f"`{name}` must be a whole number, not “{shown}”")
     if len(value) > 12 or not 1 <= int(value) <= maximum:
@@ -24,3 +24,23 @@ def int_arg(name: str, default: int, maximum: int) -> int:
 def page_arg() -> int:
     """The `page` number of a listing: 1 to MAX_PAGE."""
     return int_arg("page", 1, MAX_PAGE)
+
+
+def position_arg() -> Position:
+    """Where the requested page starts: `?after=<cursor>`, `?before=<cursor>` or `?page=<n>`."""
+    given = [name for name in ("page", "after", "before") if request.args.get(name)]
+    if len(given) > 1:
+        abort(400, description=f"Give only one of `{'`, `'.join(given)}`")
+    for name in ("after", "before"):
+        if value := request.args.get(name):
+            cursor = decode_cursor(value)
+            if cursor is None:
+                abort(400, description=f"`{name}` must be a position taken from a Next or "
+                                       f"Previous link, such as 20261201T160000-42, "
+                                       f"not “{_shown(value)}”")
+            return Position(**{name: cursor})
+    return Position(page=page_arg())
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= 30 else value[:30] + "…"

@@ -43,7 +43,7 @@ def test_list_upcoming_by_default_and_past_on_request(client, app):
     make_event(title="Hidden", status="draft")
     upcoming = client.get("/api/events").get_json()
     assert [e["title"] for e in upcoming["events"]] == ["Sooner", "Soon"]
-    assert upcoming["total"] == 2 and upcoming["page"] == 1
+    assert upcoming["page"] == 1 and upcoming["previous"] is None and upcoming["next"] is None
     past = client.get("/api/events?past=1").get_json()
     assert [e["slug"] for e in past["events"]] == [SEED_SLUG]
     tagged = client.get("/api/events?tag=peace").get_json()
@@ -59,7 +59,11 @@ def test_date_range_and_pagination(client, app):
     assert [e["slug"] for e in in_2021["events"]] == [SEED_SLUG]
     page = client.get("/api/events?per_page=2&page=2").get_json()
     assert [e["title"] for e in page["events"]] == ["Talk 2"]
-    assert page["pages"] == 2
+    assert page["next"] is None
+    back = client.get(page["previous"]).get_json()
+    assert [e["title"] for e in back["events"]] == ["Talk 0", "Talk 1"]
+    assert back["next"].startswith("http://") and "per_page=2" in back["next"]
+    assert [e["title"] for e in client.get(back["next"]).get_json()["events"]] == ["Talk 2"]
 
 
 @pytest.mark.parametrize("query,message", [

@@ -64,8 +64,8 @@ def _event(event_id: int):
 @bp.get("/")
 def dashboard():
     return render_template("admin/dashboard.html", drafts=listings.drafts(),
-                           upcoming=listings.page_of(listings.upcoming(), 1, 50).items,
-                           recent=listings.page_of(listings.past(), 1, 10).items)
+                           upcoming=listings.first(listings.upcoming(), 50),
+                           recent=listings.first(listings.past(), 10))
 
 
 # --- the event form ---------------------------------------------------------------------------

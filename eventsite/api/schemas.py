@@ -46,12 +46,7 @@ def event_json(event: Event) -> dict:
     }
 
 
-def page_json(pagination, items: list[dict]) -> dict:
-    return {
-        "events": items,
-        "page": pagination.page,
-        "per_page": pagination.per_page,
-        "total": pagination.total,
-        "pages": pagination.pages,
-    }
-
+def page_json(page, items: list[dict], previous: str | None, next: str | None) -> dict:
+    """A page of events with the addresses of the pages beside it (null at either end)."""
+    return {"events": items, "page": page.page, "per_page": page.per_page,
+            "previous": previous, "next": next}

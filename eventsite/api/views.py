@@ -5,8 +5,9 @@ from datetime import date
 from flask import Blueprint, abort, jsonify, request
 
 from eventsite.api.schemas import event_json, page_json
-from eventsite.paging import int_arg, page_arg
+from eventsite.paging import int_arg, position_arg
 from eventsite.services import listings
+from eventsite.urls import site_url
 
 bp = Blueprint("api", __name__)
 
@@ -27,15 +28,28 @@ def events():
     if tag := request.args.get("tag"):
         query = listings.with_tag(query, tag)
     start, end = _date_arg("from"), _date_arg("to")
-    if request.args.get("past") in ("1", "true"):
+    newest_first = request.args.get("past") in ("1", "true")
+    if newest_first:
         query = listings.past(query)
     elif start or end:  # an explicit range replaces the "upcoming" default
         query = listings.chronological(query)
     else:
         query = listings.upcoming(query)
     query = listings.in_date_range(query, start, end)
-    pagination = listings.page_of(query, page_arg(), int_arg("per_page", 20, 100))
-    return jsonify(page_json(pagination, [event_json(e) for e in pagination.items]))
+    page = listings.page_of(query, position_arg(), int_arg("per_page", 20, 100), newest_first)
+    return jsonify(page_json(page, [event_json(e) for e in page.items],
+                             previous=_page_url(page.has_prev, before=page.prev_cursor),
+                             next=_page_url(page.has_next, after=page.next_cursor)))
+
+
+def _page_url(exists: bool, **cursor) -> str | None:
+    """This listing's address at another position; None where there is no such page."""
+    if not exists:
+        return None
+    args = {name: value for name, value in request.args.items()
+            if name not in ("page", "after", "before")}
+    args.update({name: value for name, value in cursor.items() if value})
+    return site_url("api.events", **args)
 
 
 @bp.get("/events/<slug>")

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, render_template, send_file
 
 from eventsite.pagecache import no_page_cache
-from eventsite.paging import page_arg
+from eventsite.paging import position_arg
 from eventsite.public.jsonld import event_jsonld
 from eventsite.registration.forms import RegistrationForm
 from eventsite.services import images, listings, registrations
@@ -12,23 +12,24 @@ from eventsite.urls import site_url
 bp = Blueprint("public", __name__)
 
 
-def _page() -> int:
-    return page_arg()
-
-
 def _per_page() -> int:
     return current_app.config["EVENTS_PER_PAGE"]
 
 
+def _past_page(query):
+    return listings.page_of(listings.past(query), position_arg(), _per_page(), newest_first=True)
+
+
 @bp.get("/")
 def index():
-    events = listings.page_of(listings.upcoming(), _page(), _per_page())
+    events = listings.page_of(listings.upcoming(), position_arg(), _per_page(),
+                               newest_first=False)
     return render_template("public/index.html", events=events)
 
 
 @bp.get("/events/past")
 def past():
-    events = listings.page_of(listings.past(), _page(), _per_page())
+    events = listings.page_of(listings.past(), position_arg(), _per_page(), newest_first=True)
     return render_template("public/past.html", events=events)
 
 
@@ -60,8 +61,8 @@ def speaker(slug: str):
     found = listings.speaker_by_slug(slug) or abort(404)
     query = listings.with_speaker(listings.listed_events(), found)
     return render_template("public/speaker.html", speaker=found,
-                           upcoming=listings.page_of(listings.upcoming(query), 1, 100).items,
-                           past=listings.page_of(listings.past(query), _page(), _per_page()))
+                           upcoming=listings.first(listings.upcoming(query), 100),
+                           past=_past_page(query))
 
 
 @bp.get("/organisations/<slug>")
@@ -69,8 +70,8 @@ def organisation(slug: str):
     found = listings.organisation_by_slug(slug) or abort(404)
     query = listings.with_organisation(listings.listed_events(), found)
     return render_template("public/organisation.html", organisation=found,
-                           upcoming=listings.page_of(listings.upcoming(query), 1, 100).items,
-                           past=listings.page_of(listings.past(query), _page(), _per_page()))
+                           upcoming=listings.first(listings.upcoming(query), 100),
+                           past=_past_page(query))
 
 
 @bp.get("/tags/<tag>")
@@ -78,5 +79,5 @@ def tag(tag: str):
     found = listings.tag_by_name(tag) or abort(404)
     query = listings.with_tag(listings.listed_events(), found.name)
     return render_template("public/tag.html", tag=found,
-                           upcoming=listings.page_of(listings.upcoming(query), 1, 100).items,
-                           past=listings.page_of(listings.past(query), _page(), _per_page()))
+                           upcoming=listings.first(listings.upcoming(query), 100),
+                           past=_past_page(query))

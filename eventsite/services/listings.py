@@ -3,10 +3,12 @@ fixed number of queries (selectin loading), however many events it shows."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import Select
+from sqlalchemy import Select, tuple_
 
+from eventsite.domain.paging import Cursor, Position, encode_cursor
 from eventsite.domain.timezones import utcnow
 from eventsite.extensions import db
 from eventsite.models import (
@@ -78,9 +80,62 @@ def with_organisation(query: Select, organisation: Organisation) -> Select:
         EventOrganisation.organisation_id == organisation.id))
 
 
-def page_of(query: Select, page: int, per_page: int):
-    """One page of a listing (Flask-SQLAlchemy's Pagination; past the end gives no items)."""
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
+@dataclass
+class Page:
+    """One page of a listing. There is no total: counting every match is what made the
+    archive's cost grow with its size. Cursors name the events at the page's two ends."""
+
+    items: list[Event]
+    per_page: int
+    page: int | None  # the page number when asked by number; None when reached by cursor
+    has_prev: bool
+    has_next: bool
+    prev_cursor: str | None  # None with has_prev: the previous page is the first one
+    next_cursor: str | None
+
+
+def first(query: Select, count: int) -> list[Event]:
+    """The first `count` events of a listing."""
+    return list(db.session.scalars(query.limit(count)))
+
+
+def page_of(query: Select, position: Position, per_page: int, newest_first: bool) -> Page:
+    """One page of a listing ordered by (starts_utc, id), `newest_first` or oldest first.
+
+    A cursor seeks in the starts_utc index, so any page costs what the second one does; a page
+    number (bounded by MAX_PAGE) skips the rows before it. Past the end gives no items.
+    """
+    key = (Event.starts_utc, Event.id)
+    forward = [column.desc() for column in key] if newest_first else list(key)
+    backward = list(key) if newest_first else [column.desc() for column in key]
+    query = query.order_by(None)
+
+    def beyond(cursor: Cursor, forwards: bool):
+        row, value = tuple_(*key), tuple_(*cursor)
+        return row < value if newest_first == forwards else row > value
+
+    if position.before:
+        rows = list(db.session.scalars(query.where(beyond(position.before, False))
+                                       .order_by(*backward).limit(per_page + 1)))
+        if len(rows) <= per_page:  # back at the start: show the first page as it stands
+            return page_of(query, Position(), per_page, newest_first)
+        items, has_prev, has_next, number = rows[:per_page][::-1], True, True, None
+    elif position.after:
+        rows = list(db.session.scalars(query.where(beyond(position.after, True))
+                                       .order_by(*forward).limit(per_page + 1)))
+        items, has_prev, has_next, number = rows[:per_page], True, len(rows) > per_page, None
+    else:
+        rows = list(db.session.scalars(query.order_by(*forward).limit(per_page + 1)
+                                       .offset((position.page - 1) * per_page)))
+        items, number = rows[:per_page], position.page
+        has_prev, has_next = position.page > 1, len(rows) > per_page
+    return Page(items=items, per_page=per_page, page=number, has_prev=has_prev, has_next=has_next,
+                prev_cursor=_cursor(items[0]) if has_prev and items and number != 2 else None,
+                next_cursor=_cursor(items[-1]) if has_next else None)
+
+
+def _cursor(event: Event) -> str:
+    return encode_cursor(event.starts_utc, event.id)
 
 
 def listed_event(slug: str) -> Event | None:
