@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml tests/js/package-lock.json
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	MAIL_SEND_IMMEDIATELY=$${MAIL_SEND_IMMEDIATELY:-1} $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest

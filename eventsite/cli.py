@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -75,10 +77,29 @@ def create_organiser_command(email: str, name: str, admin: bool, password_stdin:
 
 
 @click.command("send-mail")
-def send_mail_command() -> None:
-    """Deliver what is due in the outbox (run it every minute or so from cron)."""
-    sent, failed = mail.deliver_pending(limit=1000)
-    click.echo(f"{sent} sent, {failed} failed (to be retried later).")
+@click.option("--watch", is_flag=True,
+              help="Keep running, delivering messages as they fall due (the mail worker).")
+@click.option("--now", "retry_now", is_flag=True,
+              help="Retry at once the messages waiting out a back-off (after an outage).")
+@click.option("--interval", default=2.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="With --watch: seconds between looks at the outbox.")
+@click.option("--max-seconds", type=click.FloatRange(0), default=None,
+              help="With --watch: stop after this long (default: until SIGTERM or Ctrl-C).")
+def send_mail_command(watch: bool, retry_now: bool, interval: float,
+                      max_seconds: float | None) -> None:
+    """Deliver what is due in the outbox: once (e.g. every minute from cron), or --watch."""
+    if retry_now:
+        click.echo(f"{mail.retry_now()} waiting message(s) made due now.")
+    if not watch:
+        sent, failed = mail.deliver_pending(limit=1000)
+        click.echo(f"{sent} sent, {failed} failed (to be retried later).")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):  # finish the message in hand, then stop
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"Delivering mail as it falls due (every {interval:g} s); SIGTERM stops.")
+    sent, failed = mail.watch(stop, interval=interval, max_seconds=max_seconds)
+    click.echo(f"Stopped: {sent} sent, {failed} failed (to be retried later).")
 
 
 @click.command("send-reminders")

@@ -110,8 +110,13 @@ class Config:
         self.MAIL_FROM = env.get("MAIL_FROM", f"{self.SITE_NAME} <events@{host}>")
         self.MAIL_DOMAIN = host
         self.MAIL_OUTBOX_FOLDER = env.get("MAIL_OUTBOX_FOLDER") or None  # instance/outbox
-        # Try new messages right after they are committed (send-mail retries the rest).
-        self.MAIL_SEND_IMMEDIATELY = env.get("MAIL_SEND_IMMEDIATELY", "1") != "0"
+        # Development without a mail worker: deliver new messages inside the request that wrote
+        # them. Off in production, where `flask send-mail --watch` delivers within seconds.
+        # How long a sender holds a message it is delivering before another may take it
+        # (a sender that died); far longer than one message takes with MAIL_TIMEOUT.
+        self.MAIL_CLAIM_SECONDS = float(env.get("MAIL_CLAIM_SECONDS", "300"))
+        self.MAIL_SEND_IMMEDIATELY = env.get("MAIL_SEND_IMMEDIATELY", "0") not in (
+            "0", "false", "no", "")
         # Sign-ups per address and per e-mail address.
         self.REGISTER_LIMIT = env.get("REGISTER_LIMIT", "10 per minute;60 per hour")
         self.REGISTER_EMAIL_LIMIT = env.get("REGISTER_EMAIL_LIMIT", "5 per hour")

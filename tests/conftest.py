@@ -147,7 +147,7 @@ class MailSink:
     """Collects what an aiosmtpd server receives, parsed."""
 
     def __init__(self):
-        self.messages = []
+        self.received = []
         self.peers = []  # the client's (address, port) for each message: one per connection
         self.refused: set[str] = set()  # addresses answered "550"
 
@@ -160,9 +160,25 @@ class MailSink:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         from email import message_from_bytes, policy
 
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        self.received.append(message_from_bytes(envelope.content, policy=policy.default))
         self.peers.append(session.peer)
         return "250 OK"
+
+
+class Inbox:
+    """What a test reads of the SMTP server. Web requests only write to the outbox and the mail
+    worker delivers; so reading first runs one pass of the worker (`deliver`, the function
+    `flask send-mail` runs), as `send-mail --watch` would within seconds."""
+
+    def __init__(self, sink: MailSink, deliver=None):
+        self.sink, self.deliver = sink, deliver
+        self.peers, self.refused = sink.peers, sink.refused
+
+    @property
+    def messages(self) -> list:
+        if self.deliver:
+            self.deliver()
+        return self.sink.received
 
     def to(self, address: str) -> list:
         return [m for m in self.messages if m["To"] == address]
@@ -177,23 +193,26 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(port: int):
+def smtp_server(port: int, deliver=None):
     from aiosmtpd.controller import Controller
 
     sink = MailSink()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield sink
+        yield Inbox(sink, deliver)
     finally:
         controller.stop()
 
 
 @pytest.fixture
 def smtp(app):
-    """A real SMTP server on localhost that the app delivers to."""
+    """A real SMTP server on localhost that the app delivers to (through the mail worker's
+    delivery pass, run when the test reads the inbox)."""
+    from eventsite.services.mail import deliver_pending
+
     port = free_port()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False,
                       MAIL_TIMEOUT=5)
-    with smtp_server(port) as sink:
+    with smtp_server(port, deliver=lambda: deliver_pending(limit=1000)) as sink:
         yield sink

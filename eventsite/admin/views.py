@@ -38,7 +38,7 @@ from eventsite.domain.timezones import (
 from eventsite.errors import show_on_form
 from eventsite.models import EventStatus
 from eventsite.public.jsonld import event_jsonld
-from eventsite.services import accounts, images, listings, registrations, speakers
+from eventsite.services import accounts, images, listings, mail, registrations, speakers
 from eventsite.services import events as event_service
 from eventsite.services.errors import ValidationError
 from eventsite.urls import site_url
@@ -236,7 +236,8 @@ def delete_event(event_id: int):
 def _registrants_page(event, message_form: MessageForm, search: str = ""):
     return render_template("admin/registrants.html", event=event, search=search,
                            rows=registrations.registrants(event, search),
-                           counts=registrations.counts(event), message_form=message_form)
+                           counts=registrations.counts(event), message_form=message_form,
+                           broadcasts=mail.broadcast_progress(event.id))
 
 
 @bp.get("/events/<int:event_id>/registrations")
@@ -274,8 +275,8 @@ def message_registrants(event_id: int):
     form = MessageForm()
     if form.validate_on_submit():
         count = registrations.message_registrants(event, form.subject.data, form.body.data)
-        flash(f"Your message is on its way to {count} registrant{'s' if count != 1 else ''}.",
-              "success")
+        flash(f"Your message is queued for {count} registrant{'s' if count != 1 else ''}; "
+              f"its progress is shown below.", "success")
         return redirect(url_for("admin.registrants", event_id=event.id))
     return _registrants_page(event, form), 422
 

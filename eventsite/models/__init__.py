@@ -12,6 +12,7 @@ from eventsite.models.event import (
 )
 from eventsite.models.organisation import EventOrganisation, Organisation, OrganisationRole
 from eventsite.models.registration import (
+    Broadcast,
     OutboxMessage,
     OutboxStatus,
     Registration,
@@ -25,7 +26,8 @@ site_state.TRACKED = (Event, EventSpeaker, EventOrganisation, Location, Organisa
                       Tag)
 
 __all__ = [
-    "Event", "EventFormat", "EventOrganisation", "EventSpeaker", "EventStatus", "Location",
+    "Broadcast", "Event", "EventFormat", "EventOrganisation", "EventSpeaker", "EventStatus",
+    "Location",
     "LocationVisibility", "Organisation", "OrganisationRole", "OutboxMessage", "OutboxStatus",
     "Registration", "RegistrationMode", "RegistrationStatus", "SiteState",
     "Speaker", "SpeakerRole", "Tag", "User",

@@ -81,3 +81,21 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # The organiser's message to all registrants this is part of, for its progress.
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="SET NULL"), index=True)
+    broadcast: Mapped[Broadcast | None] = relationship()
+
+
+class Broadcast(db.Model):
+    """An organiser's message to every registrant of an event: queued in the request that
+    wrote it, delivered by the mail worker, its progress shown beside the registrants."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
+                                          index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    recipients: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

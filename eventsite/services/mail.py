@@ -2,13 +2,16 @@
 afterwards over SMTP (or into instance/outbox/ as .eml files when no server is configured).
 
 A message is never lost because the mail server was down: a failed delivery stays in the
-outbox and is retried with back-off by `flask send-mail`, which a deployment runs from cron.
+outbox and is retried with back-off by the mail worker (`flask send-mail --watch`, or
+`flask send-mail` from cron). Web requests only write to the outbox; they never wait on SMTP.
 """
 
 from __future__ import annotations
 
 import smtplib
 import ssl
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -17,16 +20,16 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from eventsite.domain.timezones import utcnow
 from eventsite.extensions import db
-from eventsite.models import OutboxMessage, OutboxStatus
+from eventsite.models import Broadcast, OutboxMessage, OutboxStatus
 
 BACK_OFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
             timedelta(hours=2), timedelta(hours=6), timedelta(hours=12)]
 MAX_ATTEMPTS = 10
-CLAIM_FOR = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -63,55 +66,124 @@ def queue_message(recipient: str, subject: str, text: str, html: str | None = No
 
 
 def deliver_pending(limit: int = 200, ids: list[int] | None = None) -> tuple[int, int]:
-    """Send what is due (or just `ids`). Returns (sent, failed this time)."""
-    now = utcnow()
+    """Send what is due (or just `ids`). Returns (sent, failed this time).
+
+    Each message is claimed on its own just before it is sent, its claim running from that
+    moment: however long a run lasts, an overlapping run never takes a message this one holds,
+    and a message whose sender died is free again MAIL_CLAIM_SECONDS after it was taken.
+    """
     query = db.select(OutboxMessage.id).where(
-        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= utcnow())
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
     due = list(db.session.scalars(query.order_by(OutboxMessage.id).limit(limit)))
+    db.session.commit()  # end the read: claims and outcomes are short transactions of their own
     sent = failed = 0
     with _Transport(current_app.config) as transport:
         for message_id in due:
-            if not _claim(message_id, now):
-                continue  # another sender has it
-            if _deliver(db.session.get(OutboxMessage, message_id), transport, now):
+            claim = _claim(message_id)
+            if claim is None:
+                continue  # another sender has it, or it was sent meanwhile
+            if _deliver(db.session.get(OutboxMessage, message_id), transport, claim):
                 sent += 1
             else:
                 failed += 1
     return sent, failed
 
 
-def _deliver(row: OutboxMessage, transport: _Transport, now: datetime) -> bool:
+def _deliver(row: OutboxMessage, transport: _Transport, claim: datetime) -> bool:
     """Send one claimed message and record how it went; False if it is to be retried."""
+    values: dict = {"claimed_until": None, "attempts": OutboxMessage.attempts + 1}
     try:
         transport.send(row)
     except (OSError, smtplib.SMTPException) as error:
-        row.attempts += 1
-        row.last_error = f"{type(error).__name__}: {error}"[:2000]
-        if row.attempts >= MAX_ATTEMPTS:
-            row.status = OutboxStatus.FAILED
+        values["last_error"] = f"{type(error).__name__}: {error}"[:2000]
+        if row.attempts + 1 >= MAX_ATTEMPTS:
+            values["status"] = OutboxStatus.FAILED
         else:
-            row.next_attempt_at = now + BACK_OFF[min(row.attempts, len(BACK_OFF)) - 1]
+            delay = BACK_OFF[min(row.attempts + 1, len(BACK_OFF)) - 1]
+            values["next_attempt_at"] = utcnow() + delay
         delivered = False
     else:
-        row.status, row.sent_at = OutboxStatus.SENT, utcnow()
-        row.attempts += 1
+        values.update(status=OutboxStatus.SENT, sent_at=utcnow())
         delivered = True
-    row.claimed_until = None
+    # Recorded only while it is still ours and still pending: a sender whose claim ran out
+    # (it hung past MAIL_CLAIM_SECONDS) does not overwrite what the next sender recorded.
+    recorded = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row.id, OutboxMessage.status == OutboxStatus.PENDING,
+               OutboxMessage.claimed_until == claim)
+        .values(values).execution_options(synchronize_session=False))
     db.session.commit()
+    if not recorded.rowcount:
+        current_app.logger.warning("outbox message %s: its claim ran out while it was being "
+                                   "sent; another sender's outcome stands", row.id)
+    db.session.expire(row)
     return delivered
 
 
-def _claim(message_id: int, now: datetime) -> bool:
-    """Take a message for sending, unless another process holds it: one conditional UPDATE."""
+def _claim(message_id: int) -> datetime | None:
+    """Take a message for sending, unless another process holds it: one conditional UPDATE.
+    Returns the claim's expiry (which also identifies the claim), or None."""
+    now = utcnow()
+    until = now + timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"])
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING,
+               OutboxMessage.next_attempt_at <= now,
                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
-        .values(claimed_until=now + CLAIM_FOR))
+        .values(claimed_until=until).execution_options(synchronize_session=False))
     db.session.commit()
-    return result.rowcount == 1
+    return until if result.rowcount == 1 else None
+
+
+def retry_now() -> int:
+    """Make every message waiting out its back-off due at once (after an outage is over)."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING,
+               OutboxMessage.next_attempt_at > utcnow())
+        .values(next_attempt_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount
+
+
+@dataclass(frozen=True)
+class Backlog:
+    pending: int
+    oldest: datetime | None  # when the oldest message still waiting was written
+
+
+def backlog() -> Backlog:
+    """How much mail is waiting, and since when (for /healthz and the worker's log)."""
+    count, oldest = db.session.execute(
+        db.select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at))
+        .where(OutboxMessage.status == OutboxStatus.PENDING)).one()
+    return Backlog(count, oldest)
+
+
+def watch(stop: threading.Event, interval: float = 2.0, limit: int = 200,
+          max_seconds: float | None = None) -> tuple[int, int]:
+    """Deliver as messages fall due until `stop` is set (or `max_seconds` pass): the
+    long-running worker. A database or mail server that is away is waited out, not fatal."""
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
+    sent = failed = 0
+    pause = interval
+    while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
+        try:
+            run_sent, run_failed = deliver_pending(limit=limit)
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            current_app.logger.warning("send-mail: database unavailable (%s); retrying in %.0f s",
+                                       type(error).__name__, pause)
+            stop.wait(pause)
+            pause = min(pause * 2, 60)
+            continue
+        pause = interval
+        sent, failed = sent + run_sent, failed + run_failed
+        if run_sent + run_failed < limit:  # caught up: wait for more
+            stop.wait(interval)
+    return sent, failed
 
 
 # The server turned down this message (its address, sender or content); the session stays up.
@@ -179,7 +251,41 @@ class _Transport:
 
 
 def deliver_now(messages: list[OutboxMessage]) -> None:
-    """Try the messages just committed at once, so people are not kept waiting for cron.
-    Whatever fails stays in the outbox for `flask send-mail`."""
+    """With MAIL_SEND_IMMEDIATELY (development without a mail worker), try the messages just
+    committed at once. Off by default: in production `flask send-mail --watch` delivers within
+    seconds, and a web request never waits on a mail server."""
     if current_app.config["MAIL_SEND_IMMEDIATELY"] and messages:
         deliver_pending(ids=[message.id for message in messages])
+
+
+def start_broadcast(event_id: int, subject: str) -> Broadcast:
+    """A new message to an event's registrants (the caller adds its rows and commits)."""
+    broadcast = Broadcast(event_id=event_id, subject=subject)
+    db.session.add(broadcast)
+    return broadcast
+
+
+@dataclass(frozen=True)
+class BroadcastProgress:
+    broadcast: Broadcast
+    sent: int
+    waiting: int  # not yet delivered, including those waiting to retry
+    failed: int
+
+
+def broadcast_progress(event_id: int, limit: int = 10) -> list[BroadcastProgress]:
+    """The latest messages to an event's registrants, newest first, with how far each got."""
+    broadcasts = list(db.session.scalars(
+        db.select(Broadcast).where(Broadcast.event_id == event_id)
+        .order_by(Broadcast.id.desc()).limit(limit)))
+    counts: dict[tuple[int, OutboxStatus], int] = {}
+    if broadcasts:
+        rows = db.session.execute(
+            db.select(OutboxMessage.broadcast_id, OutboxMessage.status,
+                      func.count(OutboxMessage.id))
+            .where(OutboxMessage.broadcast_id.in_([b.id for b in broadcasts]))
+            .group_by(OutboxMessage.broadcast_id, OutboxMessage.status))
+        counts = {(broadcast_id, status): n for broadcast_id, status, n in rows}
+    return [BroadcastProgress(b, counts.get((b.id, OutboxStatus.SENT), 0),
+                              counts.get((b.id, OutboxStatus.PENDING), 0),
+                              counts.get((b.id, OutboxStatus.FAILED), 0)) for b in broadcasts]

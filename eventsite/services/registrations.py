@@ -387,7 +387,6 @@ def send_reminders(now: datetime | None = None) -> int:
                             when=when)
                 sent += 1
         db.session.commit()
-    mail.deliver_pending()
     return sent
 
 
@@ -411,14 +410,15 @@ def message_registrants(event: Event, subject: str, body: str) -> int:
         errors["body"] = "is required"
     if errors:
         raise ValidationError(errors)
-    count = 0
+    # Only queued here: the mail worker delivers, and the registrants page shows how far.
+    broadcast = mail.start_broadcast(event.id, subject.strip())
     for registration in db.session.scalars(db.select(Registration).where(
             Registration.event_id == event.id, Registration.status.in_(ACTIVE))):
-        _queue_mail(registration, "message", subject.strip(), body=body.strip())
-        count += 1
+        _queue_mail(registration, "message", subject.strip(), body=body.strip()).broadcast = \
+            broadcast
+        broadcast.recipients += 1
     db.session.commit()
-    mail.deliver_pending()
-    return count
+    return broadcast.recipients
 
 
 # --- what organisers see ----------------------------------------------------------------------

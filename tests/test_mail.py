@@ -1,0 +1,159 @@
+"""The mail worker: per-message claims, nothing delivered inside a web request, the long-running
+worker, `--now`, stable Message-IDs, and an organiser's message queued with its progress.
+A real SMTP server (aiosmtpd), real `flask send-mail` processes."""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from eventsite.extensions import db
+from eventsite.models import OutboxMessage, OutboxStatus
+from eventsite.services import mail
+from tests.conftest import MailSink, free_port
+from tests.factories import make_organiser
+from tests.test_public import page_text
+from tests.test_registration import sign_up, webinar
+from tests.web import csrf_token, sign_in
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SlowSink(MailSink):
+    """An SMTP server that takes `delay` seconds to accept each message."""
+
+    def __init__(self, delay: float):
+        super().__init__()
+        self.delay = delay
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def _serve(sink: MailSink, port: int):
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller
+
+
+def _flask(app, *args, **env) -> subprocess.Popen:
+    environ = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+               "SITE_URL": app.config["SITE_URL"], "MAIL_USE_TLS": "0", **env}
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT,
+                            env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def _queue(app, count: int) -> None:
+    for n in range(count):
+        mail.queue_message(f"p{n}@example.org", f"Note {n}", "Hello.")
+    db.session.commit()
+
+
+def test_overlapping_runs_longer_than_a_claim_deliver_each_message_once(app):
+    """A claim runs from when its message is taken, not from the start of the run: a second
+    run starting while the first is still busy never takes a message the first holds."""
+    port = free_port()
+    sink = SlowSink(delay=0.5)
+    controller = _serve(sink, port)
+    _queue(app, 8)
+    env = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), "MAIL_CLAIM_SECONDS": "1.5"}
+    try:
+        first = _flask(app, "send-mail", **env)
+        time.sleep(2.5)  # the first run is now well past one claim's length since it started
+        second = _flask(app, "send-mail", **env)
+        outputs = [process.communicate(timeout=60)[0] for process in (first, second)]
+    finally:
+        controller.stop()
+    ids = Counter(message["Message-ID"] for message in sink.received)
+    assert len(ids) == 8 and set(ids.values()) == {1}, outputs
+    assert db.session.scalar(db.select(db.func.count()).where(
+        OutboxMessage.status == OutboxStatus.SENT)) == 8
+
+
+def test_a_sign_up_never_waits_for_the_mail_server(client, app):
+    """A server that accepts the connection and then says nothing used to hold the request for
+    MAIL_TIMEOUT; now the request only writes the outbox."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=silent.getsockname()[1],
+                      MAIL_USE_TLS=False, MAIL_TIMEOUT=5)
+    event = webinar()
+    try:
+        started = time.monotonic()
+        assert sign_up(client, event).status_code == 302
+        elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+    assert elapsed < 2
+    (queued,) = db.session.scalars(db.select(OutboxMessage))
+    assert queued.status is OutboxStatus.PENDING and queued.attempts == 0
+
+
+def test_message_to_registrants_is_queued_and_shows_progress(client, app, smtp):
+    event = webinar()
+    for n in range(4):
+        sign_up(client, event, email=f"p{n}@example.org", name=f"Person {n}")
+    before = len(smtp.messages)  # the sign-up confirmations go out first
+    smtp.refused.add("p3@example.org")
+    make_organiser()
+    sign_in(client)
+    page = f"/admin/events/{event.id}/registrations"
+    response = client.post(f"/admin/events/{event.id}/message", data={
+        "csrf_token": csrf_token(client, page), "subject": "Slides", "body": "Online now."},
+        follow_redirects=True)
+    text = page_text(response)
+    assert "queued for 4 registrants" in text
+    assert "Slides" in text and "0 of 4" in text  # nothing delivered inside the request
+    assert len(smtp.sink.received) == before
+    assert len(smtp.messages) == before + 3  # the worker's pass
+    text = page_text(client.get(page))
+    assert "Slides" in text and "3 of 4" in text
+
+
+def test_a_message_keeps_its_message_id_through_retries(client, app, smtp):
+    event = webinar()
+    smtp.refused.add("ana@example.org")
+    sign_up(client, event)
+    sign_up(client, event, email="bo@example.org", name="Bo")
+    assert [m["To"] for m in smtp.messages] == ["bo@example.org"]
+    row = db.session.scalar(db.select(OutboxMessage).where(
+        OutboxMessage.recipient == "ana@example.org"))
+    assert row.attempts == 1 and row.status is OutboxStatus.PENDING
+    smtp.refused.clear()
+    mail.retry_now()
+    (delivered,) = smtp.to("ana@example.org")
+    stored = row.message.split(b"Message-ID: ")[1].split(b"\r\n")[0].decode()
+    assert delivered["Message-ID"] == stored
+    assert stored != smtp.to("bo@example.org")[0]["Message-ID"]
+
+
+def test_the_watching_worker_delivers_within_seconds_and_stops_on_sigterm(client, app):
+    port = free_port()
+    sink = MailSink()
+    controller = _serve(sink, port)
+    worker = _flask(app, "send-mail", "--watch", "--interval", "0.2", "--max-seconds", "60",
+                    MAIL_SERVER="127.0.0.1", MAIL_PORT=str(port))
+    try:
+        time.sleep(1)  # the worker is up and idle
+        sign_up(client, webinar())
+        deadline = time.monotonic() + 20
+        while not sink.received and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [m["To"] for m in sink.received] == ["ana@example.org"]
+        worker.send_signal(signal.SIGTERM)
+        output = worker.communicate(timeout=20)[0]
+    finally:
+        worker.kill()
+        controller.stop()
+    assert worker.returncode == 0, output
+    assert "Stopped: 1 sent, 0 failed" in output
