@@ -109,6 +109,9 @@ class Config:
         host = urlsplit(self.SITE_URL).hostname or "localhost"
         self.MAIL_FROM = env.get("MAIL_FROM", f"{self.SITE_NAME} <events@{host}>")
         self.MAIL_DOMAIN = host
+        # Where replies to the site's messages (and calendar programs' answers to an
+        # invitation) go; empty: the organiser's address (ORGANIZER_EMAIL, else MAIL_FROM's).
+        self.MAIL_REPLY_TO = env.get("MAIL_REPLY_TO", "")
         self.MAIL_OUTBOX_FOLDER = env.get("MAIL_OUTBOX_FOLDER") or None  # instance/outbox
         # Development without a mail worker: deliver new messages inside the request that wrote
         # them. Off in production, where `flask send-mail --watch` delivers within seconds.

@@ -3,6 +3,7 @@
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
+import icalendar
 import pytest
 
 from eventsite.display import iso_utc
@@ -134,6 +135,10 @@ def test_an_empty_feed_is_an_empty_calendar(client, app):
     assert response.status_code == 200
     assert "ETag" in response.headers and "Last-Modified" in response.headers
     assert icaljs(response.data)["events"] == [] and icalendar_events(response.data) == []
+    # RFC 5545 wants one component at least; strict readers refuse a calendar without.
+    components = icalendar.Calendar.from_ical(response.data).subcomponents
+    assert [(c.name, str(c["TZID"])) for c in components] == [
+        ("VTIMEZONE", app.config["DISPLAY_TIMEZONES"][0])]
 
 
 def test_injection_through_the_title_and_description_stays_inert(client, app):

@@ -63,7 +63,7 @@ def test_sign_up_sends_a_confirmation_with_an_invitation(client, app, smtp):
     assert message["From"] == "eventsite <events@eventsite.test>"
     assert message["Message-ID"].endswith("@eventsite.test>") and message["Date"]
     found = parts(message)
-    assert set(found) == {"text/plain", "text/html", "text/calendar"}
+    assert set(found) == {"text/plain", "text/html", "text/calendar", "application/ics"}
     text = found["text/plain"].get_content()
     page_line = client.get(f"/api/events/{event.slug}").get_json()["display_times"]
     assert f"Time: {', '.join(page_line)}" in text  # the same line as the page

@@ -7,9 +7,10 @@ millisecond per event (parameter objects, value-type lookup, folding one charact
 time), most of a cold 1,000-event build; icalendar stays the tests' reference reader, with
 Mozilla's ical.js.
 
-The VTIMEZONE blocks cover only the whole years the events fall in, with one observance per
-onset (icalendar's generated ones cover 1970-2038 and list onsets in multi-valued RDATEs that
-Thunderbird's ical.js misreads), and are cached per zone and span.
+A zone's VTIMEZONE is one text for a span of years (the site passes the span of all its
+events, so every file it writes carries the same block for a TZID), built once and cached; see
+the VTIMEZONE section for its shape. Times the clocks show twice, and UTC events, are written
+as instants (`date_time`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from eventsite.domain.timezones import Period, changes, get_zone, period_at, wall_clock
+from eventsite.domain.timezones import (
+    Period,
+    changes,
+    get_zone,
+    is_fixed_utc,
+    is_repeated,
+    period_at,
+    utcnow,
+    wall_clock,
+)
 
 
 class CalendarEntry(NamedTuple):
@@ -53,11 +63,19 @@ class CalendarInfo:
     organizer_name: str = ""
     organizer_email: str = ""
     method: str = "PUBLISH"
+    timezone: str = "UTC"  # the site's own zone: the one VTIMEZONE of a calendar with no events
     refresh: timedelta = field(default=timedelta(hours=1))
 
 
-def build_calendar(info: CalendarInfo, entries: Iterable[CalendarEntry]) -> bytes:
-    """A VCALENDAR holding `entries`, with one compact VTIMEZONE for each zone they use."""
+def build_calendar(info: CalendarInfo, entries: Iterable[CalendarEntry],
+                   span: tuple[int, int] | None = None) -> bytes:
+    """A VCALENDAR holding `entries`, with a VTIMEZONE for each zone they use.
+
+    `span` (first year, last year) is what the VTIMEZONEs cover; the site passes the span of
+    all its events so that a zone's block is the same text in every file it writes. Without
+    it, the years of `entries`. A calendar with no events holds the VTIMEZONE of
+    `info.timezone`: RFC 5545 wants at least one component, and strict readers (ical4j's
+    validate()) refuse a calendar without."""
     entries = list(entries)
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", fold(f"PRODID:{text(info.prodid)}"),
              "CALSCALE:GREGORIAN", fold(f"METHOD:{text(info.method)}"),
@@ -67,13 +85,14 @@ def build_calendar(info: CalendarInfo, entries: Iterable[CalendarEntry]) -> byte
     lines += [f"REFRESH-INTERVAL;VALUE=DURATION:{duration(info.refresh)}",
               f"X-PUBLISHED-TTL:{duration(info.refresh)}"]
 
-    spans: dict[str, tuple[int, int]] = {}
-    for entry in entries:
-        first, last = spans.get(entry.timezone, (entry.starts_utc.year, entry.ends_utc.year))
-        spans[entry.timezone] = (min(first, entry.starts_utc.year),
-                                 max(last, entry.ends_utc.year))
-    for zone_name in sorted(spans):
-        lines += vtimezone(zone_name, *spans[zone_name])
+    if span is None:
+        span = entries_span(entries) or (utcnow().year,) * 2
+    zones = sorted({entry.timezone for entry in entries
+                    if not is_fixed_utc(get_zone(entry.timezone))})
+    if not entries:
+        zones = [info.timezone]
+    for zone_name in zones:
+        lines += vtimezone(zone_name, *span)
 
     organizer = ""
     if info.organizer_email:
@@ -83,6 +102,12 @@ def build_calendar(info: CalendarInfo, entries: Iterable[CalendarEntry]) -> byte
         _vevent(lines, entry, organizer)
     lines += ["END:VCALENDAR", ""]
     return "\r\n".join(lines).encode()
+
+
+def entries_span(entries: Iterable[CalendarEntry]) -> tuple[int, int] | None:
+    """(first year, last year) of the entries' times, or None when there are none."""
+    years = [year for entry in entries for year in (entry.starts_utc.year, entry.ends_utc.year)]
+    return (min(years), max(years)) if years else None
 
 
 def _vevent(lines: list[str], entry: CalendarEntry, organizer: str) -> None:
@@ -96,8 +121,8 @@ def _vevent(lines: list[str], entry: CalendarEntry, organizer: str) -> None:
     if entry.last_modified:
         lines.append(f"LAST-MODIFIED:{stamp}")
     lines += [f"SEQUENCE:{int(entry.sequence)}",
-              f"DTSTART;TZID={zone_name}:{local(entry.starts_utc, zone)}",
-              f"DTEND;TZID={zone_name}:{local(entry.ends_utc, zone)}",
+              "DTSTART" + date_time(entry.starts_utc, zone_name, zone),
+              "DTEND" + date_time(entry.ends_utc, zone_name, zone),
               fold(f"SUMMARY:{text(entry.summary)}")]
     if entry.description:
         lines.append(fold(f"DESCRIPTION:{text(entry.description)}"))
@@ -111,7 +136,9 @@ def _vevent(lines: list[str], entry: CalendarEntry, organizer: str) -> None:
     if organizer:
         lines.append(organizer)
     for name, email in entry.attendees:
-        lines.append(fold(f"ATTENDEE;CN={parameter(name)};ROLE=REQ-PARTICIPANT;RSVP=FALSE:"
+        # Registered, so already accepted: calendar programs need not ask (RSVP=FALSE).
+        lines.append(fold(f"ATTENDEE;CN={parameter(name)};CUTYPE=INDIVIDUAL;"
+                          f"ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:"
                           f"mailto:{uri(email)}"))
     lines.append("END:VEVENT")
 
@@ -161,6 +188,16 @@ def utc(naive_utc: datetime) -> str:
     return _basic(naive_utc) + "Z"
 
 
+def date_time(naive_utc: datetime, zone_name: str, zone) -> str:
+    """A DTSTART or DTEND after its name: ';TZID=Europe/Paris:20211121T110000', the wall time
+    the organiser typed, or ':20211121T160000Z' for an event in UTC and for a time the clocks
+    of its zone show twice. RFC 5545 (3.3.5) reads a repeated local time as its first
+    occurrence, libical and ical.js as the second; only the instant is read alike by all."""
+    if is_fixed_utc(zone) or is_repeated(naive_utc, zone):
+        return ":" + utc(naive_utc)
+    return f";TZID={zone_name}:{local(naive_utc, zone)}"
+
+
 def local(naive_utc: datetime, zone) -> str:
     """The wall-clock DATE-TIME in `zone` (used with TZID=): '20211121T110000'."""
     return _basic(wall_clock(naive_utc, zone)[0])
@@ -205,6 +242,16 @@ def fold(line: str) -> str:
 
 
 # --- VTIMEZONE ---------------------------------------------------------------------------------
+# One text per zone and span, the same in every file the site writes while its span of events
+# stays the same: readers that keep the first block they meet for a TZID (vobject, and so
+# Radicale and khal) then read every file right. It opens with the last real change of offset
+# before the span (ical4j drops an opening observance whose offsets are equal, and applies
+# today's offset before the first real one), and writes each run of yearly changes as one
+# observance with an RRULE (as RFC 5545's examples and Outlook do), a change that follows no
+# yearly rule (Casablanca's Ramadan dates, Pyongyang's moves) as an observance of its own.
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
 
 def _format_offset(offset: timedelta) -> str:
     seconds = int(offset.total_seconds())
@@ -214,25 +261,98 @@ def _format_offset(offset: timedelta) -> str:
     return f"{sign}{hours:02d}{minutes:02d}" + (f"{seconds:02d}" if seconds else "")
 
 
-def _observance(onset_local: datetime, before: Period, after: Period) -> list[str]:
-    kind = "DAYLIGHT" if after.dst else "STANDARD"
-    return [f"BEGIN:{kind}", f"DTSTART:{onset_local:%Y%m%dT%H%M%S}",
-            f"TZNAME:{text(after.name)}", f"TZOFFSETFROM:{_format_offset(before.offset)}",
-            f"TZOFFSETTO:{_format_offset(after.offset)}", f"END:{kind}"]
+def _kind(before: Period, after: Period) -> str:
+    """DAYLIGHT for the summer (higher) offset of a zone's pair. tzdata marks Dublin's winter
+    and Casablanca's Ramadan time as its DST (negative DST); calendar programs read DAYLIGHT
+    as the time the clocks go forward to, so a change that flips the DST flag is named by
+    the way the clocks go."""
+    if after.dst != before.dst:
+        return "DAYLIGHT" if after.offset > before.offset else "STANDARD"
+    return "DAYLIGHT" if after.dst and after.offset > before.offset else "STANDARD"
 
 
-@lru_cache(maxsize=256)
+def _rules(onset: datetime) -> list[str]:
+    """Every yearly rule (RRULE parts after BYMONTH) that `onset`'s date satisfies, simplest
+    first: the nth or last weekday of its month, a fixed day, a weekday on or after a day."""
+    weekday = _WEEKDAYS[onset.weekday()]
+    days_in_month = ((onset.replace(day=28) + timedelta(days=4)).replace(day=1)
+                     - timedelta(days=1)).day
+    rules = [f"BYDAY={(onset.day - 1) // 7 + 1}{weekday}"]
+    if onset.day + 7 > days_in_month:
+        rules.append(f"BYDAY=-1{weekday}")
+    rules.append(f"BYMONTHDAY={onset.day}")
+    for first in range(max(1, onset.day - 6), onset.day + 1):
+        if first + 6 <= days_in_month:
+            days = ",".join(str(day) for day in range(first, first + 7))
+            rules.append(f"BYMONTHDAY={days};BYDAY={weekday}")
+    return rules
+
+
+class _Run(NamedTuple):
+    """Changes of one kind in consecutive years that one yearly rule describes."""
+
+    onsets: list[tuple[datetime, datetime]]  # (instant, wall time before the change)
+    before: Period
+    after: Period
+    rules: list[str]  # the rules every onset so far satisfies
+
+
+def _runs(transitions: list[tuple[datetime, Period, Period]]) -> list[_Run]:
+    open_runs: dict[tuple, _Run] = {}
+    done: list[_Run] = []
+    for instant, before, after in transitions:
+        wall = instant + before.offset
+        key = (before, after, wall.month, wall.time())
+        run = open_runs.get(key)
+        rules = _rules(wall)
+        if run is not None:
+            shared = [rule for rule in run.rules if rule in rules]
+            if run.onsets[-1][1].year == wall.year - 1 and shared:
+                run.onsets.append((instant, wall))
+                open_runs[key] = run._replace(rules=shared)
+                continue
+            done.append(open_runs.pop(key))
+        open_runs[key] = _Run([(instant, wall)], before, after, rules)
+    return sorted([*done, *open_runs.values()], key=lambda run: run.onsets[0][0])
+
+
+def _observance(run: _Run, last_year: int) -> list[str]:
+    kind = _kind(run.before, run.after)
+    onset = run.onsets[0][1]
+    lines = [f"BEGIN:{kind}", f"DTSTART:{_basic(onset)}"]
+    if len(run.onsets) > 1:
+        rule = f"RRULE:FREQ=YEARLY;BYMONTH={onset.month};{run.rules[0]}"
+        if run.onsets[-1][1].year < last_year:  # a rule still in force at the span's end runs on
+            # COUNT, not UNTIL: dateutil (and so vobject) reads the UTC UNTIL that RFC 5545
+            # wants here as a wall time, and put Apia's last change of 2021 an hour out.
+            rule += f";COUNT={len(run.onsets)}"
+        lines.append(rule)
+    return lines + [f"TZNAME:{text(run.after.name)}",
+                    f"TZOFFSETFROM:{_format_offset(run.before.offset)}",
+                    f"TZOFFSETTO:{_format_offset(run.after.offset)}", f"END:{kind}"]
+
+
+_DAWN = datetime(1800, 1, 1)
+
+
+@lru_cache(maxsize=1024)
 def vtimezone(zone_name: str, first_year: int, last_year: int) -> tuple[str, ...]:
-    """The content lines of a VTIMEZONE for `zone_name` that is correct from 1 January
-    `first_year` to the end of `last_year`: the period in force at the start, then one
-    observance per onset."""
+    """The content lines of a VTIMEZONE for `zone_name` that is right from 1 January
+    `first_year` to the end of `last_year`: the last real change of offset before that,
+    then every change up to the end, yearly ones as RRULEs. Built once per zone and span."""
     zone = get_zone(zone_name)
     start, end = datetime(first_year, 1, 1), datetime(last_year + 1, 1, 1)
-    initial = period_at(zone, start)
     lines = ["BEGIN:VTIMEZONE", f"TZID:{text(zone_name)}"]
-    lines += _observance((start + initial.offset).replace(second=0), initial, initial)
-    for instant, before, after in changes(zone, start, end):
-        # DTSTART is the wall time of the onset as read on the clocks before it.
-        lines += _observance(instant + before.offset, before, after)
+    earlier = [change for change in changes(zone, _DAWN, start)
+               if change[1].offset != change[2].offset]
+    # The opening change, named as the clocks are at the span's start (a later change of name
+    # alone, as Pyongyang's JST to KST in 1945, is no change of offset).
+    transitions = [(instant, before, period_at(zone, start))
+                   for instant, before, _after in earlier[-1:]] + changes(zone, start, end)
+    if not transitions:  # a fixed offset: one observance, from the proleptic dawn of time
+        period = period_at(zone, start)
+        transitions = [(datetime(1601, 1, 1) - period.offset, period, period)]
+    for run in _runs(transitions):
+        lines += _observance(run, last_year)
     lines.append("END:VTIMEZONE")
     return tuple(lines)

@@ -280,6 +280,31 @@ def period_at(zone, instant: datetime) -> Period:
     return Period(offset, bool(dst), name)
 
 
+@lru_cache(maxsize=1024)
+def is_fixed_utc(zone) -> bool:
+    """Whether the pytz `zone` is UTC under any name (UTC, Etc/UTC, GMT, Zulu...): no change
+    of offset ever, and the offset zero."""
+    return (getattr(zone, "_utc_transition_times", None) is None
+            and zone.utcoffset(datetime(2000, 1, 1)) == timedelta(0))
+
+
+def is_repeated(instant: datetime, zone) -> bool:
+    """Whether the clocks of the pytz `zone` show the wall time of `instant` (naive UTC)
+    twice: it lies in a fall-back fold, in either occurrence."""
+    times = getattr(zone, "_utc_transition_times", None)
+    if times is None:
+        return False
+    wall = instant + _period(zone, instant)[0]
+    # Every change within a day of the instant (no change of offset is a day long) that set
+    # the clocks back: its repeated wall times are [instant + after, instant + before).
+    low, high = bisect_right(times, instant - _PROBE), bisect_right(times, instant + _PROBE)
+    for index in range(max(1, low), high):
+        before, after = zone._transition_info[index - 1][0], zone._transition_info[index][0]
+        if after < before and times[index] + after <= wall < times[index] + before:
+            return True
+    return False
+
+
 def changes(zone, start: datetime, end: datetime) -> list[tuple[datetime, Period, Period]]:
     """(instant, period before, period after) for each change of the clocks of the pytz
     `zone` in [start, end), naive UTC. Zones with a fixed offset have none."""

@@ -16,10 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import Select
+from sqlalchemy import Select, func
 
 from eventsite.display import by_role, event_date, event_time_line, iso_utc
 from eventsite.domain.ical import CalendarEntry, CalendarInfo, build_calendar
@@ -38,11 +37,11 @@ from eventsite.models import (
     Tag,
 )
 from eventsite.models.event import event_tags
-from eventsite.services import listings
+from eventsite.services import listings, mail
 from eventsite.urls import site_urls
 
 # Raise when the bytes a feed holds change shape, so clients' stored ETags stop matching.
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 FEED_WINDOW = timedelta(days=90)  # how far back the calendar feeds reach
 ATOM_LIMIT = 50
 
@@ -201,18 +200,31 @@ def _build_atom(feed: Feed, state: FeedState) -> bytes:
 # --- events as calendar entries ---------------------------------------------------------------
 
 def organizer() -> tuple[str, str]:
-    """(name, e-mail) of the ORGANIZER that METHOD:PUBLISH requires: the site itself."""
-    config = current_app.config
-    email = config.get("ORGANIZER_EMAIL") or \
-        f"events@{urlsplit(config['SITE_URL']).hostname or 'localhost'}"
-    return config["SITE_NAME"], email
+    """(name, e-mail) of the ORGANIZER of every event: the site, at ORGANIZER_EMAIL, else
+    at the address its mail comes from (a mailbox that exists, where calendar programs send
+    an attendee's answer to an invitation)."""
+    return current_app.config["SITE_NAME"], mail.organizer_address()
 
 
 def calendar_info(name: str, description: str = "", method: str = "PUBLISH") -> CalendarInfo:
     organizer_name, organizer_email = organizer()
+    zones = current_app.config["DISPLAY_TIMEZONES"]
     return CalendarInfo(name=name, description=description, method=method,
                         organizer_name=organizer_name, organizer_email=organizer_email,
-                        prodid=f"-//{organizer_name}//eventsite//EN")
+                        prodid=f"-//{organizer_name}//eventsite//EN",
+                        timezone=zones[0] if zones else "UTC")
+
+
+def site_span() -> tuple[int, int]:
+    """(first year, last year) of every event on the site, whatever its state: what each
+    VTIMEZONE covers, so that a zone's block is one text in every file the site writes
+    until an event outside the span is added. One query on two indexed columns."""
+    first, last = db.session.execute(
+        db.select(func.min(Event.starts_utc), func.max(Event.ends_utc))).one()
+    if first is None:
+        this_year = utcnow().year
+        return this_year, this_year
+    return first.year, last.year
 
 
 class Person(NamedTuple):
@@ -303,7 +315,7 @@ def calendar_bytes(info: CalendarInfo, query: Select) -> bytes:
     """The iCalendar file of the events `query` selects."""
     page = site_urls("public.event")
     return build_calendar(info, [calendar_entry(record, page(slug=record.slug))
-                                 for record in load_records(query)])
+                                 for record in load_records(query)], span=site_span())
 
 
 def event_uid(event: Event | EventRecord) -> str:

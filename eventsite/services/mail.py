@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app
@@ -43,18 +43,32 @@ class Attachment:
 
 def queue_message(recipient: str, subject: str, text: str, html: str | None = None,
                   attachments: tuple[Attachment, ...] = ()) -> OutboxMessage:
-    """Add a message to the outbox in the current transaction (the caller commits)."""
+    """Add a message to the outbox in the current transaction (the caller commits).
+
+    A text/calendar attachment is the message's invitation (or cancellation), sent as Gmail
+    and Outlook send theirs: multipart/mixed of multipart/alternative (the text, the HTML and
+    the calendar part with its METHOD, where Outlook looks for it) and a copy of the file
+    attached as application/ics, which other programs offer to open. Replies go to
+    MAIL_REPLY_TO, the organiser's address."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = recipient
+    if reply_to():
+        message["Reply-To"] = reply_to()
     message["Subject"] = subject
     message["Date"] = format_datetime(utcnow().replace(tzinfo=UTC))
     message["Message-ID"] = make_msgid(domain=config["MAIL_DOMAIN"])
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
+    invitations = [a for a in attachments if (a.maintype, a.subtype) == ("text", "calendar")]
+    for invitation in invitations:
+        message.add_alternative(invitation.content, maintype="text", subtype="calendar",
+                                params=dict(invitation.params))
     for attachment in attachments:
+        if attachment in invitations:
+            attachment = Attachment(attachment.filename, attachment.content, "application", "ics")
         message.add_attachment(attachment.content, maintype=attachment.maintype,
                                subtype=attachment.subtype, filename=attachment.filename,
                                params=dict(attachment.params))
@@ -63,6 +77,18 @@ def queue_message(recipient: str, subject: str, text: str, html: str | None = No
                         message=message.as_bytes(policy=policy.SMTP))
     db.session.add(row)
     return row
+
+
+def organizer_address() -> str:
+    """The organiser's address: ORGANIZER_EMAIL, else the address mail is sent from."""
+    config = current_app.config
+    return config["ORGANIZER_EMAIL"] or parseaddr(config["MAIL_FROM"])[1] or \
+        f"events@{config['MAIL_DOMAIN']}"
+
+
+def reply_to() -> str:
+    """Where replies to the site's messages go: MAIL_REPLY_TO, else the organiser's address."""
+    return current_app.config.get("MAIL_REPLY_TO") or organizer_address()
 
 
 def deliver_pending(limit: int = 200, ids: list[int] | None = None) -> tuple[int, int]:

@@ -37,7 +37,7 @@ from eventsite.models.registration import new_token
 from eventsite.services import mail
 from eventsite.services.accounts import normalise_email
 from eventsite.services.errors import ValidationError
-from eventsite.services.feeds import calendar_entry, calendar_info, record_of
+from eventsite.services.feeds import calendar_entry, calendar_info, record_of, site_span
 from eventsite.urls import site_url
 
 ACTIVE = tuple(flow.ACTIVE)
@@ -466,14 +466,16 @@ def _stamp(moment: datetime | None) -> str:
 
 def invitation(registration: Registration, method: str = "REQUEST") -> bytes:
     """The attendee's own calendar entry: the public event's UID, with the join links only
-    while they hold a seat."""
+    while they hold a seat. As RFC 5546 has it, a REQUEST or CANCEL names the attendee (beside
+    the ORGANIZER every file has); a PUBLISH (the personal download) names none."""
     event = registration.event
     private = method != "CANCEL" and flow.may_see_private_links(registration.status)
     entry = calendar_entry(record_of(event), site_url("public.event", slug=event.slug),
                            private_links=private)
-    entry = entry._replace(attendees=((registration.name, registration.email),),
+    attendees = () if method == "PUBLISH" else ((registration.name, registration.email),)
+    entry = entry._replace(attendees=attendees,
                            status="CANCELLED" if method == "CANCEL" else entry.status)
-    return build_calendar(calendar_info(event.title, method=method), [entry])
+    return build_calendar(calendar_info(event.title, method=method), [entry], span=site_span())
 
 
 def private_links(event: Event) -> list:

@@ -43,9 +43,12 @@ def test_calendar_properties():
 
 
 def test_an_empty_calendar_is_valid():
-    data = build_calendar(INFO, [])
+    """RFC 5545 wants at least one component (ical4j's validate() refuses a calendar with
+    none): a calendar with no events holds its own zone's VTIMEZONE."""
+    data = build_calendar(CalendarInfo(name="Empty", timezone="Europe/London"), [])
     assert icalendar_events(data) == []
-    assert icaljs(data)["events"] == []
+    assert icaljs(data)["events"] == [] and icaljs(data)["timezones"] == ["Europe/London"]
+    assert [c.name for c in icalendar.Calendar.from_ical(data).subcomponents] == ["VTIMEZONE"]
 
 
 def test_text_is_escaped_folded_and_injection_stays_inert():
@@ -70,19 +73,88 @@ def test_text_is_escaped_folded_and_injection_stays_inert():
     assert parsed["ATTENDEE"].params["CN"] == shown
 
 
-def test_vtimezone_is_compact_with_one_onset_per_observance():
+def test_vtimezone_opens_with_a_real_change_and_writes_yearly_rules():
     lines = vtimezone("America/New_York", 2026, 2027)
-    component = icalendar.Timezone.from_ical("\r\n".join(lines))
-    observances = component.subcomponents
-    # The period in force on 1 January 2026, then two onsets a year.
-    assert len(observances) == 5
-    assert all("RDATE" not in o and "RRULE" not in o for o in observances)
-    assert [o["DTSTART"].dt for o in observances[1:]] == [
-        datetime(2026, 3, 8, 2), datetime(2026, 11, 1, 2),
-        datetime(2027, 3, 14, 2), datetime(2027, 11, 7, 2)]
-    assert [o.name for o in observances] == ["STANDARD", "DAYLIGHT", "STANDARD",
-                                             "DAYLIGHT", "STANDARD"]
+    text = "\r\n".join(lines)
+    component = icalendar.Timezone.from_ical(text)
+    # The last change before the span (a real one: ical4j drops an opening whose offsets are
+    # equal), then each yearly rule once, running on past the span as Outlook writes them.
+    assert [(o.name, o["DTSTART"].dt) for o in component.subcomponents] == [
+        ("STANDARD", datetime(2025, 11, 2, 2)), ("DAYLIGHT", datetime(2026, 3, 8, 2))]
+    assert [line for line in lines if line.startswith("RRULE")] == [
+        "RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU"]
+    assert "RDATE" not in text and len(lines) == 17
     assert vtimezone("America/New_York", 2026, 2027) is lines  # built once, reused
+
+
+def test_a_rule_that_ends_within_the_span_is_counted_and_one_offs_stand_alone():
+    lines = vtimezone("Pacific/Apia", 2015, 2030)  # Samoa dropped DST in April 2021
+    assert [line for line in lines if line.startswith("RRULE")] == [
+        "RRULE:FREQ=YEARLY;BYMONTH=9;BYDAY=-1SU;COUNT=7",  # 2014-2020
+        "RRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU;COUNT=7"]  # 2015-2021
+    pyongyang = "\r\n".join(vtimezone("Asia/Pyongyang", 2015, 2030))
+    assert "RRULE" not in pyongyang
+    assert pyongyang.count("BEGIN:STANDARD") == 3  # from 1912, then 2015 and 2018
+    assert "DTSTART:20150815T000000\r\nTZNAME:KST\r\nTZOFFSETFROM:+0900\r\n" \
+           "TZOFFSETTO:+0830" in pyongyang
+
+
+def test_every_zone_opens_with_a_change_of_offset_and_stays_compact():
+    for name in pytz.common_timezones:
+        observances = icalendar.Timezone.from_ical(
+            "\r\n".join(vtimezone(name, 2021, 2035))).subcomponents
+        first = observances[0]
+        fixed = len(observances) == 1 and "RRULE" not in first
+        assert fixed or first["TZOFFSETFROM"].td != first["TZOFFSETTO"].td, name
+        assert len(observances) <= 40, name  # Casablanca's Ramadan dates are the most
+
+
+def test_daylight_is_the_summer_offset_even_where_tzdata_says_negative_dst():
+    """tzdata marks Dublin's winter (GMT) and Casablanca's Ramadan time (+00) as DST with a
+    negative saving; calendar programs take DAYLIGHT as the time the clocks go forward to."""
+    def kinds(name):
+        component = icalendar.Timezone.from_ical("\r\n".join(vtimezone(name, 2024, 2026)))
+        return {(o.name, o["TZOFFSETTO"].td.total_seconds() / 3600)
+                for o in component.subcomponents}
+
+    assert kinds("Europe/Dublin") == {("STANDARD", 0), ("DAYLIGHT", 1)}
+    assert kinds("Africa/Casablanca") == {("STANDARD", 0), ("DAYLIGHT", 1)}
+    assert kinds("America/New_York") == {("STANDARD", -5), ("DAYLIGHT", -4)}
+    assert kinds("Australia/Sydney") == {("STANDARD", 10), ("DAYLIGHT", 11)}
+
+
+def test_a_repeated_wall_time_is_written_as_its_instant_in_either_occurrence():
+    wall = datetime(2021, 11, 7, 1, 30)  # New York shows 1:30am twice that night
+    earlier, later = (to_utc(wall, "America/New_York", fold) for fold in ("earlier", "later"))
+    plain = to_utc(datetime(2021, 11, 7, 3), "America/New_York")
+    data = build_calendar(INFO, [
+        CalendarEntry(uid="a@test", summary="A", starts_utc=earlier, ends_utc=later,
+                      timezone="America/New_York"),
+        CalendarEntry(uid="b@test", summary="B", starts_utc=later, ends_utc=plain,
+                      timezone="America/New_York")])
+    assert b"DTSTART:20211107T053000Z\r\nDTEND:20211107T063000Z\r\n" in data
+    assert b"DTSTART:20211107T063000Z\r\nDTEND;TZID=America/New_York:20211107T030000\r\n" \
+        in data
+    read = {e["uid"]: (e["start_utc"], e["end_utc"]) for e in icaljs(data)["events"]}
+    assert read == {"a@test": ("2021-11-07T05:30:00Z", "2021-11-07T06:30:00Z"),
+                    "b@test": ("2021-11-07T06:30:00Z", "2021-11-07T08:00:00Z")}
+
+
+def test_utc_events_are_written_in_z_form_without_a_vtimezone():
+    data = build_calendar(INFO, [entry("UTC"), entry("Etc/UTC", uid="b@test"),
+                                 entry("Europe/Paris", uid="c@test")])
+    assert data.count(b"DTSTART:20211121T110000Z\r\n") == 2
+    assert b"TZID=UTC" not in data and b"TZID=Etc/UTC" not in data
+    assert icaljs(data)["timezones"] == ["Europe/Paris"]
+
+
+def test_a_zone_block_is_one_text_in_every_file_of_a_span():
+    """The same TZID never has two blocks: a reader that keeps the first it meets (vobject,
+    Radicale) reads every later file right."""
+    one = build_calendar(INFO, [entry(wall=datetime(2022, 1, 5, 10))], span=(2021, 2030))
+    other = build_calendar(INFO, [entry(wall=datetime(2029, 7, 5, 10))], span=(2021, 2030))
+    block = "\r\n".join(vtimezone("America/New_York", 2021, 2030)).encode()
+    assert block in one and block in other
 
 
 def test_folds_at_75_octets_without_splitting_a_character():

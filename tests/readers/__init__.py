@@ -168,12 +168,30 @@ def corpus(zones: Iterable[str] = ZONES) -> list[CorpusEvent]:
 Reading = dict[str, list[tuple[str, float, float]]]  # path -> [(uid, start, end epoch)]
 
 
+class _Subprocess:
+    """A reader running in its own process over all the files, started at once so that
+    the readers run side by side; `result()` waits for its JSON."""
+
+    def __init__(self, command: Sequence[str], payload, timeout: float = 600):
+        self.command, self.timeout = command, timeout
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE)
+        self.payload = json.dumps(payload).encode()
+
+    def result(self):
+        try:
+            out, err = self.process.communicate(self.payload, timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+            raise
+        if self.process.returncode != 0:
+            raise RuntimeError(f"{self.command[0]} failed: {err.decode()[-2000:]}")
+        return json.loads(out)
+
+
 def _run(command: Sequence[str], payload, timeout: float = 600) -> object:
-    result = subprocess.run(command, input=json.dumps(payload).encode(), capture_output=True,
-                            timeout=timeout, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"{command[0]} failed: {result.stderr.decode()[-2000:]}")
-    return json.loads(result.stdout)
+    return _Subprocess(command, payload, timeout).result()
 
 
 def libical_available() -> bool:
@@ -244,13 +262,24 @@ def recurring_reader(paths: Sequence[str]) -> Reading:
 
 
 def read_all(paths: Sequence[str]) -> dict[str, Reading]:
-    """Every reader's reading of every file: {reader name: {path: [(uid, start, end)]}}."""
-    readings = {"libical": {path: result["events"]
-                            for path, result in libical(paths).items()},
-                "ical.js": icaljs(paths),
-                "icalendar": icalendar_reader(paths),
+    """Every reader's reading of every file: {reader name: {path: [(uid, start, end)]}}.
+    The three that run in processes of their own start first and run beside the others."""
+    if not libical_available():
+        raise RuntimeError(MISSING_LIBICAL)
+    if not shutil.which("node") or not NODE_MODULES.exists():
+        raise RuntimeError(MISSING_ICALJS)
+    running = {
+        "libical": _Subprocess([SYSTEM_PYTHON, str(HERE / "libical_read.py")],
+                               {"files": list(paths), "check": False}),
+        "ical.js": _Subprocess(["node", str(NODE_SCRIPT)], list(paths)),
+        "vobject": _Subprocess([sys.executable, str(HERE / "vobject_read.py")], list(paths)),
+    }
+    readings = {"icalendar": icalendar_reader(paths),
                 "recurring-ical-events": recurring_reader(paths)}
-    both = vobject_both_orders(paths)
+    readings["libical"] = {path: result["events"]
+                           for path, result in running["libical"].result().items()}
+    readings["ical.js"] = running["ical.js"].result()
+    both = running["vobject"].result()
     readings["vobject, files in order"] = both["forward"]
     readings["vobject, reverse order"] = both["reverse"]
     return readings
