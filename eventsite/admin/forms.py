@@ -3,6 +3,7 @@ services, whose errors `show_errors` puts next to the fields they concern."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from flask_wtf import FlaskForm
@@ -44,6 +45,9 @@ from eventsite.services.events import (
     fold_of,
     local_wall_time,
 )
+
+# Commas as Chinese and Japanese write them too (full-width, ideographic).
+_TAG_SEPARATORS = re.compile("[,，、]")
 
 BLANK_ROWS = 2  # empty rows offered after the filled ones (more with the "Add" buttons)
 
@@ -89,7 +93,7 @@ class EventForm(FlaskForm):
     description = TextAreaField("Description", validators=[Length(max=50_000)],
                                 description="Markdown: **bold**, [links](https://…), lists.")
     tags = StringField("Tags", validators=[Length(max=500)],
-                       description="Separated by commas, e.g. Korea, Peace.")
+                       description="Separated by commas, e.g. Korea, Peace, 中文, 한국어.")
     format = SelectField("Format", choices=[SelectChoice(f.value, f.label) for f in EventFormat],
                          default=EventFormat.ONLINE.value)
 
@@ -166,7 +170,7 @@ class EventForm(FlaskForm):
         return EventInput(
             title=_text(self.title), slug=_text(self.slug),
             summary=_text(self.summary), description=_text(self.description),
-            tags=[t.strip() for t in _text(self.tags).split(",") if t.strip()],
+            tags=[t.strip() for t in _TAG_SEPARATORS.split(_text(self.tags)) if t.strip()],
             format=EventFormat(self.format.data), status=status,
             starts_local=start, ends_local=end, timezone=_text(self.timezone), fold=fold,
             end_fold=end_fold,

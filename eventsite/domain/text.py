@@ -13,6 +13,30 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug[:max_length].rstrip("-")
 
 
+def tag_name(text: str, max_length: int = 60) -> str:
+    """A tag's name, which is also its address: 'East Asia' -> 'east-asia', 'Café' -> 'cafe',
+    '中文' -> '中文', '한국어' -> '한국어', 'Ελληνικά' -> 'ελληνικά'.
+
+    Letters that decompose to ASCII ones become them, as in `slugify` (so tags made before
+    stay the same); letters and digits of any other script are kept (NFC, lower-case), with
+    the marks that belong to them (Devanagari vowel signs, Japanese voicing marks). Everything
+    else separates words with one hyphen. In a URL the name is percent-encoded, and browsers
+    show it as written."""
+    pieces: list[str] = []
+    for char in unicodedata.normalize("NFC", text):
+        latin = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+        if latin.isalnum():
+            pieces.append(latin)
+        elif char.isalnum() or (unicodedata.category(char).startswith("M")
+                                and pieces and pieces[-1] != "-"):
+            pieces.append(char)
+        elif char not in "'’" and pieces and pieces[-1] != "-":
+            pieces.append("-")
+    # Lower-cased whole, so that a Greek word ends in a final sigma.
+    name = unicodedata.normalize("NFC", "".join(pieces).strip("-").lower())
+    return name[:max_length].rstrip("-")
+
+
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_
 
-from eventsite.domain.text import SLUG_PATTERN, is_web_url, slugify
+from eventsite.domain.text import SLUG_PATTERN, is_web_url, slugify, tag_name
 from eventsite.domain.timezones import (
     Fold,
     UnknownZoneError,
@@ -310,7 +310,7 @@ def check_event(data: EventInput) -> _Schedule:
     if data.slug and not SLUG_PATTERN.match(data.slug):
         check.add("slug", "may hold only lower-case letters, digits and single hyphens")
     for tag in data.tags:
-        if not slugify(tag, LIMITS["tag"]):
+        if not tag_name(tag, LIMITS["tag"]):
             check.add("tags", f"“{tag}” has no letters or digits")
     if data.registration_label and not data.registration_url:
         check.add("registration.url", "is required when a registration label is given")
@@ -409,8 +409,9 @@ def find_or_create_organisation(name: str, url: str = "") -> Organisation:
 
 
 def find_or_create_tags(names: Iterable[str]) -> list[Tag]:
-    """Tags by their normalised name ('East Asia' -> 'east-asia'), created when new."""
-    wanted = list(dict.fromkeys(slugify(name, LIMITS["tag"]) for name in names))
+    """Tags by their normalised name ('East Asia' -> 'east-asia', '中文' stays), created when
+    new."""
+    wanted = list(dict.fromkeys(tag_name(name, LIMITS["tag"]) for name in names))
     existing = {tag.name: tag for tag in db.session.scalars(
         db.select(Tag).where(Tag.name.in_(wanted)))} if wanted else {}
     pending = {t.name: t for t in db.session.new if isinstance(t, Tag)}

@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 from sqlalchemy import Select, tuple_
 
 from eventsite.domain.paging import Cursor, Position, encode_cursor
+from eventsite.domain.text import tag_name
 from eventsite.domain.timezones import utcnow
 from eventsite.extensions import db
 from eventsite.models import (
@@ -67,8 +68,9 @@ def in_date_range(query: Select, start: date | None, end: date | None) -> Select
     return query
 
 
-def with_tag(query: Select, tag_name: str) -> Select:
-    return query.join(event_tags).join(Tag).where(Tag.name == tag_name)
+def with_tag(query: Select, name: str) -> Select:
+    """Events tagged `name`, as typed or as in an address ('East Asia', 'east-asia')."""
+    return query.join(event_tags).join(Tag).where(Tag.name == tag_name(name))
 
 
 def with_speaker(query: Select, speaker: Speaker) -> Select:
@@ -158,7 +160,8 @@ def organisation_by_slug(slug: str) -> Organisation | None:
 
 
 def tag_by_name(name: str) -> Tag | None:
-    return db.session.scalar(db.select(Tag).where(Tag.name == name))
+    """The tag `name` stands for, as typed or as in an address (decoded: '中文')."""
+    return db.session.scalar(db.select(Tag).where(Tag.name == tag_name(name)))
 
 
 def count_events() -> int:
