@@ -6,9 +6,23 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test test-postgres lint bench clean
+.PHONY: install system-packages run test test-postgres lint bench clean
 
-install: $(VENV)/.installed
+install: system-packages $(VENV)/.installed
+
+# libical (the calendar library behind Evolution), one of the readers the tests run over every
+# .ics we write. It is not on PyPI: Debian's python3-gi and gir1.2-ical-3.0, for the system
+# Python. Installed here where missing (as root, with apt-get); otherwise say what to install.
+LIBICAL_PROBE := import gi; gi.require_version("ICalGLib", "3.0"); from gi.repository import ICalGLib
+system-packages:
+	@if ! /usr/bin/python3 -c '$(LIBICAL_PROBE)' 2>/dev/null; then \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			echo "installing libical for the calendar tests: python3-gi gir1.2-ical-3.0"; \
+			apt-get update -qq && apt-get install -y -qq python3-gi gir1.2-ical-3.0 >/dev/null; \
+		else \
+			echo "libical missing: apt-get install python3-gi gir1.2-ical-3.0 (the calendar reader tests will fail)"; \
+		fi; \
+	fi
 
 $(VENV)/.installed: pyproject.toml tests/js/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
