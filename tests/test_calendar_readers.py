@@ -65,9 +65,10 @@ def _site_corpus() -> list[CorpusEvent]:
 
 
 def test_every_reader_reads_the_site_feeds_and_downloads_right(client, app, tmp_path):
-    """Events typed in by organisers (wall time, zone, which occurrence): the site feed, a
-    tag feed and each event's download, read by every reader, give zoneinfo's instants; and
-    every file carries the same VTIMEZONE text for a zone."""
+    """Events typed in by organisers (wall time, zone, which occurrence): every kind of feed
+    (the site's, a tag's, a speaker's, an organisation's) and each event's download, read by
+    every reader, give zoneinfo's instants; and every file carries the same VTIMEZONE text
+    for a zone."""
     events = _site_corpus()
     assert len(events) >= 50
     expected, slugs = {}, []
@@ -75,12 +76,16 @@ def test_every_reader_reads_the_site_feeds_and_downloads_right(client, app, tmp_
         data = parse_event({"title": f"{event.why} {number}", "timezone": event.zone,
                             "start": event.start_wall.isoformat(timespec="minutes"),
                             "end": event.end_wall.isoformat(timespec="minutes"),
-                            "fold": event.start_fold, "tags": ["corpus"]})
+                            "fold": event.start_fold, "tags": ["corpus"],
+                            "speakers": [{"name": "Kim Corpus"}],
+                            "organisations": [{"name": "Corpus Network"}]})
         created = create_event(replace(data, end_fold=event.end_fold and Fold(event.end_fold)))
         expected[event_uid(created)] = (event.start_utc.replace(tzinfo=UTC).timestamp(),
                                         event.end_utc.replace(tzinfo=UTC).timestamp())
         slugs.append(created.slug)
-    urls = ["/calendar.ics", "/tags/corpus.ics", *(f"/events/{slug}.ics" for slug in slugs)]
+    feeds = ["/calendar.ics", "/tags/corpus.ics", "/speakers/kim-corpus.ics",
+             "/organisations/corpus-network.ics"]
+    urls = [*feeds, *(f"/events/{slug}.ics" for slug in slugs)]
     paths = []
     for number, url in enumerate(urls):
         response = client.get(url)
@@ -88,7 +93,7 @@ def test_every_reader_reads_the_site_feeds_and_downloads_right(client, app, tmp_
         paths.append(tmp_path / f"{number:04d}.ics")
         paths[-1].write_bytes(response.data)
     for reader, reading in read_all([str(path) for path in paths]).items():
-        for path in paths[:2]:
+        for path in paths[:len(feeds)]:
             assert {uid for uid, *_ in reading[str(path)]} == set(expected), (reader, path)
         wrong = misread(reading, expected)
         assert not wrong, (reader, len(wrong), sorted(wrong.items())[:10])

@@ -287,3 +287,23 @@ def test_any_write_to_what_feeds_show_changes_the_etag(client, app):
     after = client.get("/calendar.ics", headers={"If-None-Match": before})
     assert after.status_code == 200 and after.headers["ETag"] != before
     assert "Ada Speaker (New place)" in icaljs(after.data)["events"][0]["description"]
+
+
+def test_a_zone_has_one_block_in_every_file_of_the_site(client, app):
+    """Every file carries the same VTIMEZONE text for a zone (readers such as vobject and so
+    Radicale keep the first block they see for a TZID), covering the site's whole span."""
+    def block(data: bytes) -> bytes:
+        start = data.index(b"BEGIN:VTIMEZONE\r\nTZID:Europe/Paris")
+        return data[start:data.index(b"END:VTIMEZONE", start)]
+
+    early = make_event(timezone="Europe/Paris", start="2027-01-10T10:00", end="2027-01-10T11:00")
+    make_event(timezone="Europe/Paris", start="2031-07-01T10:00", end="2031-07-01T11:00")
+    site = block(client.get("/calendar.ics").data)
+    assert block(client.get(f"/events/{early.slug}.ics").data) == site
+    make_event(timezone="Europe/Paris", start="2029-03-01T10:00", end="2029-03-01T11:00")
+    assert block(client.get(f"/events/{early.slug}.ics").data) == site  # inside the span
+    make_event(timezone="Europe/Paris", start="2034-03-01T10:00", end="2034-03-01T11:00")
+    grown = block(client.get(f"/events/{early.slug}.ics").data)
+    assert grown == block(client.get("/calendar.ics").data)
+    # The rules run on past the span's end: the block is the same text, being compact.
+    assert grown.count(b"BEGIN:") == 3 and b"RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU" in grown
