@@ -506,6 +506,8 @@ def _touch(event: Event, before: tuple) -> list:
 def update_event(event: Event, data: EventInput) -> Event:
     """Validate and apply an organiser's edit to an existing event."""
     schedule = check_event(data)
+    if _mode_of(data) is RegistrationMode.BUILTIN:
+        registrations.set_capacity(event, data.capacity)  # locks the event's seats first
     if data.slug and data.slug != event.slug:
         if _slug_taken(data.slug, exclude_id=event.id):
             raise ValidationError({"slug": f"“{data.slug}” is already used by another event"})
@@ -513,10 +515,11 @@ def update_event(event: Event, data: EventInput) -> Event:
     before = _material(event)
     _apply(event, data, schedule)
     messages = _touch(event, before)
+    if event.registration_mode is RegistrationMode.BUILTIN:
+        db.session.flush()
+        messages += registrations.fill_waitlist(event)  # the capacity may have been raised
     db.session.commit()
     mail.deliver_now(messages)
-    if event.registration_mode is RegistrationMode.BUILTIN:
-        registrations.fill_free_seats(event)  # the capacity may have been raised
     return event
 
 

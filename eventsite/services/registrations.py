@@ -314,12 +314,28 @@ def promote(registration: Registration) -> Registration:
     return registration
 
 
-def fill_free_seats(event: Event) -> None:
-    """After the capacity was raised: give the new seats to the waitlist, in order."""
+def set_capacity(event: Event, capacity: int | None) -> None:
+    """The first step of an edit that may change the number of seats: one conditional
+    UPDATE that also holds the event's seats until the edit commits. A capacity below the
+    seats already taken is refused (nobody loses a seat by an edit)."""
+    query = update(Event).where(Event.id == event.id)
+    if capacity is not None:
+        query = query.where(Event.confirmed_count <= capacity)
+    changed = db.session.execute(
+        query.values(capacity=capacity).execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        taken = db.session.scalar(db.select(Event.confirmed_count).where(Event.id == event.id))
+        db.session.rollback()
+        raise ValidationError({"registration.capacity": (
+            f"Number of seats: {taken} people already hold seats. Choose at least {taken}, "
+            f"or cancel registrations first.")})
+
+
+def fill_waitlist(event: Event) -> list[OutboxMessage]:
+    """After a change of capacity, in the same transaction: free seats go to the waitlist,
+    in order. The caller commits and delivers."""
     _lock(event)
-    messages = _fill_free_seats(event)
-    db.session.commit()
-    mail.deliver_now(messages)
+    return _fill_free_seats(event)
 
 
 def _fill_free_seats(event: Event) -> list[OutboxMessage]:
