@@ -28,11 +28,11 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.update((config or Config()).as_dict())
     configure_defaults(app)
     register_extensions(app)
+    register_security(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
-    register_security(app)
     register_page_cache(app)
     return app
 

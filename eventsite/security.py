@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, abort, current_app, request
+from werkzeug.routing import IntegerConverter
 
 POLICY = {
     "default-src": "'self'",
@@ -65,5 +66,36 @@ def secure_headers(response: Response) -> Response:
     return response
 
 
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` in URLs, up to the largest id a database column holds: a longer number is
+    a 404 like any unknown id, not an overflow error deep in the database driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def _holds_nul(values) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in values)
+
+
+def refuse_nul_bytes() -> None:
+    """No field, parameter or path may hold a NUL character (PostgreSQL cannot store one,
+    and no person types one): a clear 400, before any view runs."""
+    if "\x00" in request.path or _holds_nul(request.args.items(multi=True)):
+        abort(400, description="The address holds a NUL character (\\0), which nothing here "
+                               "can contain.")
+    if request.method in ("POST", "PUT", "PATCH") and (
+            _holds_nul(request.form.items(multi=True))
+            or any("\x00" in (f.filename or "") for f in request.files.values())):
+        abort(400, description="The form holds a NUL character (\\0), which no field may "
+                               "contain. Remove it and send the form again.")
+
+
 def init_app(app: Flask) -> None:
+    """Before the blueprints: the URL converter applies to the rules as they are added."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    app.before_request(refuse_nul_bytes)
     app.after_request(secure_headers)

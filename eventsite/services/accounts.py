@@ -11,6 +11,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import or_, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from eventsite.domain.text import line_problem
 from eventsite.domain.timezones import utcnow
 from eventsite.extensions import db
 from eventsite.models import User
@@ -52,6 +53,8 @@ def create_organiser(email: str, name: str, password: str, is_admin: bool = Fals
         errors["name"] = "is required"
     elif len(name) > 200:
         errors["name"] = "is too long (at most 200 characters)"
+    elif line_problem(name):
+        errors["name"] = line_problem(name)
     try:
         check_password(password)
     except ValidationError as error:

@@ -12,7 +12,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_
 
-from eventsite.domain.text import SLUG_PATTERN, is_web_url, slugify, tag_name
+from eventsite.domain.text import (
+    SLUG_PATTERN,
+    is_web_url,
+    line_problem,
+    slugify,
+    tag_name,
+    text_problem,
+)
 from eventsite.domain.timezones import (
     Fold,
     UnknownZoneError,
@@ -40,6 +47,7 @@ from eventsite.models import (
 from eventsite.services import images, mail, registrations
 from eventsite.services.errors import ValidationError
 
+YEARS = (1900, 2200)  # an event's dates: a typo like 0202 or 20261 is caught here
 WEB_URL_MESSAGE = "must be a web address starting with http:// or https://"
 LIMITS = {
     "title": 200, "slug": 120, "summary": 1000, "description": 50_000, "status_note": 500,
@@ -154,6 +162,10 @@ class _Collector:
             return None
         if isinstance(value, datetime):
             parsed = value
+        elif not isinstance(value, str):
+            self.add(key, f"must be text: a local date and time such as 2021-11-21T11:00 "
+                          f"(got {type(value).__name__} {str(value)[:40]})")
+            return None
         else:
             try:
                 parsed = datetime.fromisoformat(str(value).strip())
@@ -191,6 +203,25 @@ class _Collector:
             return None
         return value
 
+    def flag(self, record: Mapping, key: str, default: bool, path: str) -> bool:
+        """A JSON boolean: "no", 0 or "false" are refused rather than guessed at."""
+        value = record.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.add(path, f"must be true or false (a JSON boolean, not {value!r:.40})")
+            return default
+        return value
+
+    def mapping(self, record: Mapping, key: str, shape: str) -> Mapping:
+        value = record.get(key)
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, Mapping):
+            self.add(key, f"must be an object with {shape}")
+            return {}
+        return value
+
     def items(self, record: Mapping, key: str) -> list[Mapping]:
         value = record.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
@@ -215,10 +246,8 @@ def parse_event(record: Mapping) -> EventInput:
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         check.add("tags", "must be a list of words")
         tags = []
-    registration = record.get("registration") or {}
-    if not isinstance(registration, Mapping):
-        check.add("registration", "must be an object with `url` and `label`")
-        registration = {}
+    registration = check.mapping(record, "registration", "`mode`, `url`, `label`, `capacity`…")
+    venue = check.mapping(record, "venue", "`name` and `address`")
 
     data = EventInput(
         title=check.text(record, "title", LIMITS["title"], required=True),
@@ -268,17 +297,17 @@ def parse_event(record: Mapping) -> EventInput:
         registration_mode=check.choice(registration, "mode", RegistrationMode, None,
                                        path="registration.mode"),
         capacity=check.count(registration, "capacity", "registration.capacity"),
-        waitlist=registration.get("waitlist", True) is not False,
+        waitlist=check.flag(registration, "waitlist", True, "registration.waitlist"),
         registration_opens=check.optional_wall_time(registration, "opens", "registration.opens"),
         registration_closes=check.optional_wall_time(registration, "closes",
                                                      "registration.closes"),
-        confirmation_required=registration.get("confirmation_required") is True,
+        confirmation_required=check.flag(registration, "confirmation_required", False,
+                                         "registration.confirmation_required"),
         registration_url=check.url(registration, "url", "registration.url"),
         registration_label=check.text(registration, "label", LIMITS["label"],
                                       path="registration.label"),
-        venue_name=check.text(record.get("venue") or {}, "name", LIMITS["venue_name"],
-                              path="venue.name"),
-        venue_address=check.text(record.get("venue") or {}, "address", LIMITS["venue_address"],
+        venue_name=check.text(venue, "name", LIMITS["venue_name"], path="venue.name"),
+        venue_address=check.text(venue, "address", LIMITS["venue_address"],
                                  path="venue.address"),
         fold=check.choice(record, "fold", Fold, None),
     )
@@ -309,6 +338,7 @@ def check_event(data: EventInput) -> _Schedule:
             check.add("display_timezones", str(error))
     if data.slug and not SLUG_PATTERN.match(data.slug):
         check.add("slug", "may hold only lower-case letters, digits and single hyphens")
+    _check_characters(check, data)
     for tag in data.tags:
         if not tag_name(tag, LIMITS["tag"]):
             check.add("tags", f"“{tag}” has no letters or digits")
@@ -322,7 +352,12 @@ def check_event(data: EventInput) -> _Schedule:
         if url and not is_web_url(url):
             check.add(key, WEB_URL_MESSAGE)
 
-    zone_ok = "timezone" not in check.errors
+    for key, wall in (("start", data.starts_local), ("end", data.ends_local),
+                      ("registration.opens", data.registration_opens),
+                      ("registration.closes", data.registration_closes)):
+        if wall is not None and not YEARS[0] <= wall.year <= YEARS[1]:
+            check.add(key, f"must be in the years {YEARS[0]}–{YEARS[1]} (not {wall.year})")
+    zone_ok = "timezone" not in check.errors and not {"start", "end"} & set(check.errors)
     starts_utc = check.instant("start", data.starts_local, data.timezone, data.fold, zone_ok)
     ends_utc = check.instant("end", data.ends_local, data.timezone, data.end_fold or data.fold,
                              zone_ok)
@@ -349,6 +384,32 @@ def check_event(data: EventInput) -> _Schedule:
     if check.errors:
         raise ValidationError(check.errors)
     return _Schedule(starts_utc, ends_utc, opens_utc, closes_utc)
+
+
+def _check_characters(check: _Collector, data: EventInput) -> None:
+    """One-line fields hold no line breaks or control characters; longer texts keep their
+    line breaks but no other control characters (they break mail headers, XML and more)."""
+    lines = [("title", data.title), ("venue.name", data.venue_name),
+             ("registration.label", data.registration_label)]
+    lines += [(f"speakers[{i}].name", s.name) for i, s in enumerate(data.speakers)]
+    lines += [(f"speakers[{i}].affiliation", s.affiliation)
+              for i, s in enumerate(data.speakers)]
+    lines += [(f"organisations[{i}].name", o.name) for i, o in enumerate(data.organisations)]
+    lines += [(f"locations[{i}].name", loc.name) for i, loc in enumerate(data.locations)]
+    lines += [("tags", tag) for tag in data.tags]
+    for key, value in lines:
+        problem = line_problem(value)
+        if problem:
+            check.add(key, problem)
+    for key, value in (("summary", data.summary), ("description", data.description),
+                       ("status_note", data.status_note),
+                       ("venue.address", data.venue_address)):
+        problem = text_problem(value)
+        if problem:
+            check.add(key, problem)
+    for tag in data.tags:
+        if len(tag) > LIMITS["tag"]:
+            check.add("tags", f"“{tag[:20]}…” is too long (at most {LIMITS['tag']} characters)")
 
 
 def _mode_of(data: EventInput) -> RegistrationMode:

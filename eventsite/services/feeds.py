@@ -10,6 +10,7 @@ and writes the file with domain/ical.py: about a tenth of a second for 1,000 eve
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -191,10 +192,19 @@ def _build_ics(feed: Feed, state: FeedState) -> bytes:
     return calendar_bytes(calendar_info(feed.name, feed.description), feed.query(feed.as_of))
 
 
+def xml_safe(text: str) -> str:
+    """Drop what XML 1.0 cannot hold at all (control characters, lone surrogates): a title
+    stored before such characters were refused must not make the whole feed unreadable."""
+    return _NOT_XML.sub("", text)
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _build_atom(feed: Feed, state: FeedState) -> bytes:
     events = db.session.scalars(feed.query(feed.as_of)).all()
-    return render_template("feeds/events.atom.xml", feed=feed, events=events,
-                           updated=iso_utc(state.last_modified)).encode("utf-8")
+    return xml_safe(render_template("feeds/events.atom.xml", feed=feed, events=events,
+                                    updated=iso_utc(state.last_modified))).encode("utf-8")
 
 
 # --- events as calendar entries ---------------------------------------------------------------

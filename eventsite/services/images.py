@@ -20,6 +20,9 @@ from eventsite.services.errors import ValidationError
 
 ACCEPTED = {"JPEG", "PNG", "WEBP", "GIF"}
 MAX_PIXELS = 40_000_000  # decompression bombs beyond this are refused, not decoded
+MAX_SIDE = 12_000  # pixels, either way
+MIN_SIDE = 16
+MAX_ASPECT = 8  # a banner 8 times wider than high is the most a page can show usefully
 SIZES = {"large": 1200, "small": 480}  # widths: the event page, the listings
 NAME = re.compile(r"^[0-9a-f]{32}-(large|small)\.webp$")
 
@@ -39,12 +42,16 @@ def store_event_image(stream: BinaryIO, field: str = "image") -> str:
     image = _open_checked(data, field)
     image_id = uuid.uuid4().hex
     folder = upload_folder()
-    for size, width in SIZES.items():
-        copy = image.copy()
-        if copy.width > width:
-            copy = copy.resize((width, round(copy.height * width / copy.width)),
-                               Image.Resampling.LANCZOS)
-        copy.save(folder / f"{image_id}-{size}.webp", "WEBP", quality=82, method=4)
+    try:
+        for size, width in SIZES.items():
+            copy = image.copy()
+            if copy.width > width:
+                copy = copy.resize((width, max(1, round(copy.height * width / copy.width))),
+                                   Image.Resampling.LANCZOS)
+            copy.save(folder / f"{image_id}-{size}.webp", "WEBP", quality=82, method=4)
+    except (OSError, ValueError):
+        delete_event_image(image_id)  # never a half-stored image
+        raise ValidationError({field: "could not be stored; try another image"}) from None
     return image_id
 
 
@@ -57,8 +64,17 @@ def _open_checked(data: bytes, field: str) -> Image.Image:
             probe = Image.open(BytesIO(data))
             if probe.format not in ACCEPTED:
                 raise ValidationError({field: "must be a JPEG, PNG, WebP or GIF image"})
-            if probe.width * probe.height > MAX_PIXELS:
-                raise ValidationError({field: "has too many pixels"})
+            width, height = probe.size
+            if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+                raise ValidationError({field: f"is too large ({width}×{height} pixels; at "
+                                              f"most {MAX_SIDE} on a side)"})
+            if min(width, height) < MIN_SIDE:
+                raise ValidationError({field: f"is too small ({width}×{height} pixels; at "
+                                              f"least {MIN_SIDE} on a side)"})
+            if max(width, height) > MAX_ASPECT * min(width, height):
+                raise ValidationError({field: f"is too long and thin ({width}×{height} "
+                                              f"pixels); use a picture at most {MAX_ASPECT} "
+                                              f"times wider than high, or the reverse"})
             probe.verify()  # structure check; the image must be opened again afterwards
             image = Image.open(BytesIO(data))
             image.load()

@@ -21,7 +21,7 @@ from eventsite.display import event_date, event_time_line
 from eventsite.domain import registration as flow
 from eventsite.domain.ical import build_calendar
 from eventsite.domain.registration import first_message_for
-from eventsite.domain.text import line_problem
+from eventsite.domain.text import line_problem, text_problem
 from eventsite.domain.timezones import get_zone, utcnow
 from eventsite.extensions import db
 from eventsite.models import (
@@ -422,8 +422,12 @@ def message_registrants(event: Event, subject: str, body: str) -> int:
         errors["subject"] = "is required"
     elif len(subject) > 200:
         errors["subject"] = "is too long (at most 200 characters)"
+    elif line_problem(subject.strip()):
+        errors["subject"] = line_problem(subject.strip())
     if not body.strip():
         errors["body"] = "is required"
+    elif text_problem(body):
+        errors["body"] = text_problem(body)
     if errors:
         raise ValidationError(errors)
     # Only queued here: the mail worker delivers, and the registrants page shows how far.
@@ -464,8 +468,10 @@ def registrants_csv(event: Event) -> bytes:
     writer.writerow(["Name", "E-mail", "Organisation", "Status", "Registered (UTC)",
                      "Confirmed (UTC)", "Cancelled (UTC)"])
     for r in registrants(event):
-        writer.writerow([_cell(r.name), r.email, _cell(r.organisation), r.status.value,
-                         _stamp(r.created_at), _stamp(r.confirmed_at), _stamp(r.cancelled_at)])
+        # Every column, the address too: "=1+2@example.org" is a valid e-mail address.
+        writer.writerow([_cell(value) for value in (
+            r.name, r.email, r.organisation, r.status.value, _stamp(r.created_at),
+            _stamp(r.confirmed_at), _stamp(r.cancelled_at))])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func
 
-from eventsite.domain.text import SLUG_PATTERN
+from eventsite.domain.text import SLUG_PATTERN, line_problem, text_problem
 from eventsite.domain.timezones import utcnow
 from eventsite.extensions import db
 from eventsite.models import EventSpeaker, Speaker, SpeakerRole
@@ -31,8 +31,14 @@ def update_speaker(speaker: Speaker, name: str, affiliation: str, bio: str, slug
         errors["name"] = "is required"
     elif len(name) > 200:
         errors["name"] = "is too long (at most 200 characters)"
+    elif line_problem(name):
+        errors["name"] = line_problem(name)
     if len(affiliation) > 500:
         errors["affiliation"] = "is too long (at most 500 characters)"
+    elif line_problem(affiliation):
+        errors["affiliation"] = line_problem(affiliation)
+    if text_problem(bio):
+        errors["bio"] = text_problem(bio)
     if not SLUG_PATTERN.match(slug or "-"):
         errors["slug"] = "may hold only lower-case letters, digits and single hyphens"
     elif db.session.scalar(db.select(Speaker.id).where(Speaker.slug == slug,
