@@ -34,6 +34,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_page_cache(app)
+    register_security_headers(app)
     return app
 
 
@@ -49,6 +50,12 @@ def register_security(app: Flask) -> None:
     from eventsite import security
 
     security.init_app(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from eventsite import security
+
+    security.add_headers(app)
 
 
 def configure_defaults(app: Flask) -> None:

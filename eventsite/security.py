@@ -98,4 +98,9 @@ def init_app(app: Flask) -> None:
     """Before the blueprints: the URL converter applies to the rules as they are added."""
     app.url_map.converters["int"] = BoundedIntegerConverter
     app.before_request(refuse_nul_bytes)
+
+
+def add_headers(app: Flask) -> None:
+    """After the page cache's hook: Flask runs after_request functions last-registered
+    first, so the headers are on the response before the cache keeps it."""
     app.after_request(secure_headers)

@@ -216,3 +216,42 @@ def smtp(app):
                       MAIL_TIMEOUT=5)
     with smtp_server(port, deliver=lambda: deliver_pending(limit=1000)) as sink:
         yield sink
+
+
+# --- registrants-only links reach only people with a seat ------------------------------------
+
+def private_link_leaks() -> list[str]:
+    """Every outbox message that holds a registrants-only link although its recipient held
+    no seat when it was written (by the registration's own confirmed/cancelled stamps)."""
+    from email import message_from_bytes, policy
+
+    from eventsite.models import LocationVisibility, OutboxMessage, Registration
+
+    leaks = []
+    db.session.expire_all()
+    by_address: dict[str, list] = {}
+    for registration in db.session.scalars(db.select(Registration)):
+        by_address.setdefault(registration.email, []).append(registration)
+    for stored in db.session.scalars(db.select(OutboxMessage)):
+        message = message_from_bytes(stored.message, policy=policy.default)
+        text = "".join(str(part.get_content()) for part in message.walk()
+                       if not part.is_multipart())
+        text = text.replace("\r\n ", "").replace("\n ", "")  # unfold calendar lines
+        for registration in by_address.get(stored.recipient, []):
+            private = [loc.url for loc in registration.event.locations
+                       if loc.visibility is LocationVisibility.REGISTRANTS and loc.url]
+            seated = (registration.confirmed_at is not None
+                      and registration.confirmed_at <= stored.created_at
+                      and (registration.cancelled_at is None
+                           or registration.cancelled_at > stored.created_at))
+            if not seated and any(url in text for url in private):
+                leaks.append(f"{stored.subject!r} to {stored.recipient} "
+                             f"({registration.status.value})")
+    return leaks
+
+
+@pytest.fixture
+def private_links_audited(app):
+    """After the test: no message it wrote gave a registrants-only link to someone seatless."""
+    yield
+    assert private_link_leaks() == []

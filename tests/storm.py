@@ -57,7 +57,7 @@ def gunicorn(database_url: str, workers: int = 4, **settings: str):
         process.wait(timeout=30)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
+class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
 
@@ -68,7 +68,7 @@ class Browser:
     def __init__(self, base: str):
         self.base = base
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect)
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect)
 
     def get(self, path: str) -> tuple[int, str]:
         try:

@@ -19,6 +19,7 @@ from tests.test_public import page_text
 from tests.web import csrf_token, field_errors, sign_in
 
 ZOOM = "https://zoom.us/j/98765"
+pytestmark = pytest.mark.usefixtures("private_links_audited")
 
 
 def webinar(**registration):

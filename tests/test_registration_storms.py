@@ -19,14 +19,17 @@ from eventsite.services import registrations
 from tests.factories import PASSWORD, days_from_today, make_event, make_organiser, wall
 from tests.storm import Browser, gunicorn, together
 
-pytestmark = pytest.mark.settings(MAIL_SEND_IMMEDIATELY=False)
+pytestmark = [pytest.mark.settings(MAIL_SEND_IMMEDIATELY=False),
+              pytest.mark.usefixtures("private_links_audited")]
 CONFIRM_LINK = re.compile(r"http://eventsite\.test(/\S*confirm\S*)")
 
 
 def full_event(capacity: int, seated: int, waiting: int, **registration):
     event = make_event(title="Storm webinar", start=wall(days_from_today(5), 11),
                        end=wall(days_from_today(5), 12),
-                       registration={"mode": "builtin", "capacity": capacity, **registration})
+                       registration={"mode": "builtin", "capacity": capacity, **registration},
+                       locations=[{"name": "Zoom", "url": "https://zoom.us/j/555",
+                                   "visibility": "registrants"}])
     for n in range(seated + waiting):
         registrations.register(event, registrations.SignUp(f"Person {n}", f"p{n}@example.org",
                                                            consent=True))
