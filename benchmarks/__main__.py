@@ -131,9 +131,24 @@ def archive_growth(backend: str, workdir: Path, args) -> None:
         big, little = interleaved(
             lambda: wrk(large_base + "/", args.seconds, connections=1)["p50_ms"],
             lambda: wrk(small_base + "/", args.seconds, connections=1)["p50_ms"], args.rounds)
+        # Search against the home page, both on the 100,000-event site: a speaker's name
+        # (two words, one of them in every event) and a word in every event's title.
+        searches = {}
+        for label, query in (("a speaker's name", "speaker+42"), ("a word in every event",
+                                                                   "peace")):
+            searches[label] = interleaved(
+                lambda q=query: wrk(f"{large_base}/search?q={q}", args.seconds,
+                                    connections=1)["p50_ms"],
+                lambda: wrk(large_base + "/", args.seconds, connections=1)["p50_ms"],
+                args.rounds)
     ratio = statistics.mean(big) / statistics.mean(little)
     report(backend, f"home latency p50, 100,000 vs 1,000 events ({statistics.mean(big):.1f} "
                     f"vs {statistics.mean(little):.1f} ms)", ratio, "<= 1.3", ratio <= 1.3)
+    for label, (found, home) in searches.items():
+        ratio = statistics.mean(found) / statistics.mean(home)
+        report(backend, f"search p50 vs home, 100,000 events, {label} "
+                        f"({statistics.mean(found):.1f} vs {statistics.mean(home):.1f} ms)",
+               ratio, "<= 3", ratio <= 3)
 
 
 COLD_BUILD = """

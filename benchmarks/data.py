@@ -107,6 +107,10 @@ def populate(database_url: str, instance_path: str, total: int, upcoming: int,
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))"))
         db.session.commit()
+        # The bulk inserts went around the ORM: index them as `flask rebuild-search` does.
+        from eventsite.services import search
+
+        search.rebuild()
         # Planner statistics, as a maintained production database has them.
         with db.engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))

@@ -80,6 +80,7 @@ def register_extensions(app: Flask) -> None:
     from eventsite.services.accounts import user_for_session
 
     db.init_app(app)
+    import eventsite.services.search  # noqa: F401  (the search schema and its write hooks)
     # Relate the models now rather than on the first query: a mapping mistake stops the app
     # at start-up, and no visitor's request pays the ~80 ms it takes.
     configure_mappers()

@@ -44,6 +44,15 @@ def recompute_utc_command() -> None:
     click.echo(f"{len(result.moved)} event(s) moved, {len(result.invalid)} need attention.")
 
 
+@click.command("rebuild-search")
+def rebuild_search_command() -> None:
+    """Rewrite the search index from the events (after a bulk load around the app, say)."""
+    from eventsite.services import search
+
+    count = search.rebuild()
+    click.echo(f"Search index rebuilt: {count} event{'s' if count != 1 else ''}.")
+
+
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Load the demo events into an empty database (does nothing otherwise)."""
@@ -111,5 +120,6 @@ def send_reminders_command() -> None:
 
 def register(app: Flask) -> None:
     for command in (import_events_command, recompute_utc_command, seed_demo_command,
-                    create_organiser_command, send_mail_command, send_reminders_command):
+                    create_organiser_command, send_mail_command, send_reminders_command,
+                    rebuild_search_command):
         app.cli.add_command(command)

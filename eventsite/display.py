@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from flask import Flask, current_app
 from markupsafe import Markup, escape
 
+from eventsite.domain.search import segments
 from eventsite.domain.text import format_duration
 from eventsite.domain.timezones import (
     ZoneTime,
@@ -173,7 +174,15 @@ def registration_link(event: Event) -> dict | None:
     return None
 
 
+def highlighted(text: str) -> Markup:
+    """Search-highlighted text (markers from services/search.py) as HTML: every piece is
+    escaped, then the matches are wrapped in <mark>."""
+    return Markup("").join(Markup("<mark>{}</mark>").format(piece) if match else escape(piece)
+                           for piece, match in segments(text))
+
+
 def register(app: Flask) -> None:
+    app.add_template_filter(highlighted, "highlighted")
     app.add_template_filter(in_event_zone, "in_event_zone")
     app.add_template_filter(add_to_calendar_links, "calendar_links")
     app.add_template_global(subscribe_links, "subscribe_links")

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, jsonify, request
 
 from eventsite.api.schemas import event_json, page_json
 from eventsite.paging import int_arg, position_arg
-from eventsite.services import listings
+from eventsite.services import listings, search
 from eventsite.urls import site_url
 
 bp = Blueprint("api", __name__)
@@ -24,6 +24,8 @@ def _date_arg(name: str) -> date | None:
 
 @bp.get("/events")
 def events():
+    if words := request.args.get("q", "").strip()[:200]:
+        return _search(words)
     query = listings.listed_events()
     if tag := request.args.get("tag"):
         query = listings.with_tag(query, tag)
@@ -40,6 +42,18 @@ def events():
     return jsonify(page_json(page, [event_json(e) for e in page.items],
                              previous=_page_url(page.has_prev, before=page.prev_cursor),
                              next=_page_url(page.has_next, after=page.next_cursor)))
+
+
+def _search(words: str):
+    """Search results in relevance order (upcoming first), paged by number: a ranking has no
+    position to seek from, and it is bounded (services/search.py)."""
+    results = search.search(words, int_arg("page", 1, search.WINDOW),
+                            int_arg("per_page", 20, 100))
+    body = page_json(results, [event_json(e) for e in results.items],
+                     previous=_page_url(results.has_prev, page=results.prev_num),
+                     next=_page_url(results.has_next, page=results.next_num))
+    body["total"] = results.total
+    return jsonify(body)
 
 
 def _page_url(exists: bool, **cursor) -> str | None:

@@ -1,12 +1,12 @@
 """Public pages: listings, the event announcement, speakers, organisations, tags."""
 
-from flask import Blueprint, abort, current_app, render_template, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 
 from eventsite.pagecache import no_page_cache
-from eventsite.paging import position_arg
+from eventsite.paging import int_arg, position_arg
 from eventsite.public.jsonld import event_jsonld
 from eventsite.registration.forms import RegistrationForm
-from eventsite.services import images, listings, registrations
+from eventsite.services import images, listings, registrations, search
 from eventsite.urls import site_url
 
 bp = Blueprint("public", __name__)
@@ -31,6 +31,14 @@ def index():
 def past():
     events = listings.page_of(listings.past(), position_arg(), _per_page(), newest_first=True)
     return render_template("public/past.html", events=events)
+
+
+@bp.get("/search")
+def search_page():
+    words = request.args.get("q", "").strip()[:200]
+    page = int_arg("page", 1, search.WINDOW)
+    results = search.search(words, page, _per_page()) if words else None
+    return render_template("public/search.html", q=words, results=results)
 
 
 @bp.get("/events/<slug>")
