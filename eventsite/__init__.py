@@ -86,6 +86,9 @@ def register_extensions(app: Flask) -> None:
     configure_mappers()
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    # One Limiter serves every app built in this process (the tests build many); it keeps the
+    # first key prefix it was given, so each app's own is set afresh.
+    limiter._key_prefix = ""
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
@@ -99,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.api.views import bp as api_bp
     from eventsite.auth.views import bp as auth_bp
     from eventsite.feeds.views import bp as feeds_bp
+    from eventsite.health.views import bp as health_bp
     from eventsite.public.views import bp as public_bp
     from eventsite.registration.views import bp as registration_bp
 
@@ -106,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -75,6 +75,11 @@ class Config:
         # Built feed bytes kept per worker; a feed of 1,000 events is about a megabyte.
         self.FEED_CACHE_BYTES = int(env.get("FEED_CACHE_MB", "16")) * 1024 * 1024
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        if (self.SQLALCHEMY_DATABASE_URI or "").startswith("postgresql"):
+            # A database host that does not answer gives a 503 in seconds, not a hung worker.
+            self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {"connect_timeout": 5}
+        # Seconds a 503 asks clients to wait (Retry-After) while the database is away.
+        self.RETRY_AFTER_SECONDS = int(env.get("RETRY_AFTER_SECONDS", "5"))
 
         # Cookies: never readable by scripts, not sent on cross-site posts, and only over
         # https when the site is served over https.
@@ -85,9 +90,19 @@ class Config:
         self.PREFERRED_URL_SCHEME = "https" if secure else "http"
         self.WTF_CSRF_TIME_LIMIT = None  # a long form stays valid as long as the session
 
-        # Rate-limit counters: in memory by default; set to redis://host:6379 so several app
-        # instances share them.
-        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        # Redis, shared by every worker and instance: one setting. With it, rate-limit counters
+        # are counted once for the whole site (under REDIS_PREFIX); without it, or while it is
+        # unreachable (a warning is logged), each process counts on its own.
+        self.REDIS_URL = env.get("REDIS_URL", "")
+        self.REDIS_PREFIX = env.get("REDIS_PREFIX", "eventsite")
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or self.REDIS_URL or \
+            "memory://"
+        self.RATELIMIT_KEY_PREFIX = self.REDIS_PREFIX
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True  # a counter that cannot be kept never makes a 500
+        if self.RATELIMIT_STORAGE_URI.startswith(("redis://", "rediss://")):
+            self.RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5,
+                                              "socket_timeout": 0.5}
         self.SIGN_IN_LIMIT = env.get("SIGN_IN_LIMIT", "10 per minute;50 per hour")
         # Set when a reverse proxy (nginx, Caddy) sits in front: how many hops to trust for
         # the client's address and scheme.

@@ -1,9 +1,12 @@
 """Error pages in the site's style, JSON errors under /api, and services' errors on forms."""
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from eventsite.extensions import db, login_manager
 from eventsite.services.errors import ValidationError
 
 
@@ -30,6 +33,34 @@ def register(app: Flask) -> None:
             return jsonify(error={"status": error.code, "message": error.description}), error.code
         template = "errors/404.html" if error.code == 404 else "errors/error.html"
         return render_template(template, error=error), error.code
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def database_away(error: Exception):
+        """The database is not answering (stopped, restarting, refusing connections): a 503
+        that says so and when to try again, instead of a 500."""
+        current_app.logger.warning("database unavailable: %s", error)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 — the connection is gone; the session is dropped anyway
+            current_app.logger.debug("rollback after a database error failed", exc_info=True)
+        if _wants_json():
+            response = jsonify(error={
+                "status": 503, "message": "The site's database is not answering. Please try "
+                                          "again in a few seconds."})
+        else:
+            # Shown as to a visitor: loading the signed-in user would ask the database. (Not
+            # left in g, which outlives the request where an app context spans several.)
+            g._login_user = login_manager.anonymous_user()
+            try:
+                response = current_app.make_response(render_template("errors/503.html"))
+            finally:
+                g.pop("_login_user", None)
+        response.status_code = 503
+        response.headers["Retry-After"] = str(current_app.config["RETRY_AFTER_SECONDS"])
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask, g, request, session
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import is_resource_modified, parse_cookie, parse_date
 
 from eventsite import security
@@ -53,15 +54,23 @@ class PageCache:
 
     # --- the site's version --------------------------------------------------------------------
 
-    def version(self) -> int:
+    def version(self) -> int | None:
+        """The site's change counter; None while the database does not answer (checked again
+        after VERSION_TTL, so an outage costs one failed connection a second, not one a hit)."""
         value, read_at, seen = self._version
         now = time.monotonic()
         if now - read_at < VERSION_TTL and seen == site_state.local_commits():
             return value
         seen = site_state.local_commits()
         with self.app.app_context():
-            value = db.session.scalar(db.select(SiteState.version).where(SiteState.id == 1))
-            db.session.remove()
+            try:
+                value = db.session.scalar(db.select(SiteState.version).where(SiteState.id == 1))
+            except SQLAlchemyError as error:
+                self.app.logger.warning("page cache: database unavailable (%s); serving what "
+                                        "is stored", type(error).__name__)
+                value = None
+            finally:
+                db.session.remove()
         self._version = (value, now, seen)
         return value
 
@@ -70,9 +79,14 @@ class PageCache:
     def lookup(self, key: str) -> Entry | None:
         with self._lock:
             entry = self._entries.get(key)
-        if entry is None or time.monotonic() - entry.stored_at > self.seconds:
+        if entry is None:
             return None
-        return entry if entry.version == self.version() else None
+        version = self.version()
+        if version is None:
+            return entry  # the database is away: the page as last stored beats an error
+        if time.monotonic() - entry.stored_at > self.seconds:
+            return None
+        return entry if entry.version == version else None
 
     def store(self, key: str, entry: Entry) -> None:
         with self._lock:
@@ -137,7 +151,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def note_version():
         if request.blueprint in CACHEABLE_BLUEPRINTS and request.method == "GET":
-            g.page_version = cache.version()  # what this response is built from
+            version = cache.version()  # what this response is built from
+            if version is not None:
+                g.page_version = version
 
     @app.after_request
     def keep(response):

@@ -1,0 +1,1 @@
+"""/healthz: the site's health, for load balancers and monitoring."""
