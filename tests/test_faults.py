@@ -159,3 +159,5 @@ def test_unreachable_redis_falls_back_to_counting_per_process(database_url, capl
         finally:
             empty_all_tables()
             db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
