@@ -141,6 +141,20 @@ def no_page_cache() -> None:
 
 
 def init_app(app: Flask) -> None:
+    # Registered first, so it runs after `keep` below: the cache stores the whole page and
+    # this answer may still be a 304.
+    @app.after_request
+    def conditional(response):
+        """Public pages and API answers get an ETag (the hash of their bytes) and answer
+        If-None-Match with 304, whether or not the page cache holds them."""
+        if (request.method in ("GET", "HEAD") and response.status_code == 200
+                and request.blueprint in CACHEABLE_BLUEPRINTS
+                and not response.direct_passthrough and not response.is_streamed):
+            if not response.get_etag()[0]:
+                response.add_etag()
+            response.make_conditional(request)
+        return response
+
     seconds = app.config["PAGE_CACHE_SECONDS"]
     if seconds <= 0:
         return

@@ -260,7 +260,9 @@ def test_feeds_do_not_query_per_event(client, app, path):
 
 
 def test_the_feed_cache_is_bounded_in_bytes():
-    from eventsite.services.feeds import FeedCache
+    from datetime import datetime
+
+    from eventsite.services.feeds import FeedCache, FeedState
 
     cache = FeedCache(max_bytes=100)
     builds = []
@@ -268,7 +270,7 @@ def test_the_feed_cache_is_bounded_in_bytes():
     def build(tag, size):
         def run():
             builds.append(tag)
-            return b"x" * size
+            return FeedState(etag=tag, last_modified=datetime(2026, 1, 1), body=b"x" * size)
         return run
 
     cache.get_or_build("a", build("a", 60))

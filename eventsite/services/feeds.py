@@ -1,10 +1,11 @@
 """Calendar and Atom feeds: which events each holds, its version, and its bytes.
 
-Calendar apps poll feeds all day, so the cheap path matters most. A feed's version comes from
-the site's change counter (one row) and the day; the ETag is derived from it, so a conditional
-request is answered without building anything, and built bytes are kept per version until
-something changes. A build after a change reads the events as plain records (`load_records`)
-and writes the file with domain/ical.py: about a tenth of a second for 1,000 events, cold.
+Calendar apps poll feeds all day, so the cheap path matters most. While the site's change
+counter (one row) and the day stay the same, a feed is answered from bytes built once; after a
+change anywhere it is rebuilt once, and its ETag (the hash of its bytes) changes only if
+something in that feed did, so subscribers of untouched feeds keep getting 304s. A build
+reads the events as plain records (`load_records`) and writes the file with domain/ical.py:
+about a tenth of a second for 1,000 events, cold.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class Feed:
 class FeedState:
     etag: str
     last_modified: datetime  # naive UTC
+    body: bytes
 
 
 # --- which events ------------------------------------------------------------------------------
@@ -143,38 +145,43 @@ def _settings_fingerprint() -> str:
 
 
 def feed_state(feed: Feed) -> FeedState:
-    """The feed's version: the site's change counter and the feed's `as_of`. One row read."""
-    version, changed_at = db.session.execute(
-        db.select(SiteState.version, SiteState.changed_at).where(SiteState.id == 1)).one()
+    """The feed as it stands: its bytes, an ETag that is the hash of those bytes, and the
+    latest change among its events.
+
+    The site's change counter (one row) says whether anything anywhere changed; only then is
+    the feed rebuilt (once per process), and its ETag changes only if its own bytes did. So an
+    edit elsewhere on the site leaves every subscriber's stored ETag matching: a 304, not the
+    whole file again. The bytes are a function of the data, so instances agree on the ETag.
+    """
+    version = db.session.scalar(db.select(SiteState.version).where(SiteState.id == 1))
     key = f"{feed.key}|{feed.as_of.isoformat()}|{version}|{_settings_fingerprint()}"
-    etag = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
-    return FeedState(etag=etag, last_modified=max(changed_at, feed.as_of).replace(microsecond=0))
+    return _cache().get_or_build(key, lambda: _build(feed))
 
 
 class FeedCache:
-    """Built feed bytes by ETag, least recently used dropped first, bounded in bytes (one
+    """Built feeds by version key, least recently used dropped first, bounded in bytes (one
     site feed can be a megabyte). One per app, shared by its threads."""
 
     def __init__(self, max_bytes: int = 16 * 1024 * 1024):
         self.max_bytes = max_bytes
-        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._items: OrderedDict[str, FeedState] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get_or_build(self, etag: str, build: Callable[[], bytes]) -> bytes:
+    def get_or_build(self, key: str, build: Callable[[], FeedState]) -> FeedState:
         with self._lock:
-            if etag in self._items:
-                self._items.move_to_end(etag)
-                return self._items[etag]
-        body = build()
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        state = build()
         with self._lock:
-            if etag not in self._items:
-                self._items[etag] = body
-                self._size += len(body)
+            if key not in self._items:
+                self._items[key] = state
+                self._size += len(state.body)
             while self._size > self.max_bytes and len(self._items) > 1:
                 _, dropped = self._items.popitem(last=False)
-                self._size -= len(dropped)
-        return body
+                self._size -= len(dropped.body)
+        return state
 
 
 def _cache() -> FeedCache:
@@ -183,13 +190,22 @@ def _cache() -> FeedCache:
 
 
 def feed_bytes(feed: Feed, state: FeedState) -> bytes:
-    """The feed's bytes for this version: from the cache, or built once."""
-    build = _build_atom if feed.kind == "atom" else _build_ics
-    return _cache().get_or_build(state.etag, lambda: build(feed, state))
+    """The feed's bytes for this version (built with its state)."""
+    return state.body
 
 
-def _build_ics(feed: Feed, state: FeedState) -> bytes:
-    return calendar_bytes(calendar_info(feed.name, feed.description), feed.query(feed.as_of))
+def _build(feed: Feed) -> FeedState:
+    if feed.kind == "atom":
+        events = db.session.scalars(feed.query(feed.as_of)).all()
+        last_modified = _latest((event.updated_at for event in events), feed.as_of)
+        body = xml_safe(render_template("feeds/events.atom.xml", feed=feed, events=events,
+                                        updated=iso_utc(last_modified))).encode("utf-8")
+    else:
+        records = load_records(feed.query(feed.as_of))
+        last_modified = _latest((record.updated_at for record in records), feed.as_of)
+        body = records_calendar_bytes(calendar_info(feed.name, feed.description), records)
+    etag = hashlib.blake2b(body + _settings_fingerprint().encode(), digest_size=16).hexdigest()
+    return FeedState(etag=etag, last_modified=last_modified, body=body)
 
 
 def xml_safe(text: str) -> str:
@@ -201,10 +217,10 @@ def xml_safe(text: str) -> str:
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _build_atom(feed: Feed, state: FeedState) -> bytes:
-    events = db.session.scalars(feed.query(feed.as_of)).all()
-    return xml_safe(render_template("feeds/events.atom.xml", feed=feed, events=events,
-                                    updated=iso_utc(state.last_modified))).encode("utf-8")
+def _latest(moments, as_of: datetime) -> datetime:
+    """When the feed last changed: its latest edited event, or the start of its window (which
+    moves events out of it) if that is later."""
+    return max((*moments, as_of)).replace(microsecond=0)
 
 
 # --- events as calendar entries ---------------------------------------------------------------
@@ -323,9 +339,14 @@ def record_of(event: Event) -> EventRecord:
 
 def calendar_bytes(info: CalendarInfo, query: Select) -> bytes:
     """The iCalendar file of the events `query` selects."""
+    return records_calendar_bytes(info, load_records(query))
+
+
+def records_calendar_bytes(info: CalendarInfo, records: list[EventRecord]) -> bytes:
+    """The iCalendar file of these events."""
     page = site_urls("public.event")
     return build_calendar(info, [calendar_entry(record, page(slug=record.slug))
-                                 for record in load_records(query)], span=site_span())
+                                 for record in records], span=site_span())
 
 
 def event_uid(event: Event | EventRecord) -> str:
