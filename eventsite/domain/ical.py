@@ -27,8 +27,8 @@ from eventsite.domain.timezones import (
     changes,
     get_zone,
     is_fixed_utc,
-    is_repeated,
     period_at,
+    unrepeated_wall,
     utcnow,
     wall_clock,
 )
@@ -193,9 +193,10 @@ def date_time(naive_utc: datetime, zone_name: str, zone) -> str:
     the organiser typed, or ':20211121T160000Z' for an event in UTC and for a time the clocks
     of its zone show twice. RFC 5545 (3.3.5) reads a repeated local time as its first
     occurrence, libical and ical.js as the second; only the instant is read alike by all."""
-    if is_fixed_utc(zone) or is_repeated(naive_utc, zone):
+    wall = None if is_fixed_utc(zone) else unrepeated_wall(naive_utc, zone)
+    if wall is None:
         return ":" + utc(naive_utc)
-    return f";TZID={zone_name}:{local(naive_utc, zone)}"
+    return f";TZID={zone_name}:{_basic(wall)}"
 
 
 def local(naive_utc: datetime, zone) -> str:

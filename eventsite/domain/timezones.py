@@ -291,18 +291,29 @@ def is_fixed_utc(zone) -> bool:
 def is_repeated(instant: datetime, zone) -> bool:
     """Whether the clocks of the pytz `zone` show the wall time of `instant` (naive UTC)
     twice: it lies in a fall-back fold, in either occurrence."""
+    return unrepeated_wall(instant, zone) is None
+
+
+def unrepeated_wall(instant: datetime, zone) -> datetime | None:
+    """The wall time of the pytz `zone` at `instant` (naive UTC), or None when the clocks
+    show that wall time twice (a fall-back fold, either occurrence). One search of the
+    zone's table: a feed asks this of every start and end."""
     times = getattr(zone, "_utc_transition_times", None)
-    if times is None:
-        return False
-    wall = instant + _period(zone, instant)[0]
-    # Every change within a day of the instant (no change of offset is a day long) that set
-    # the clocks back: its repeated wall times are [instant + after, instant + before).
-    low, high = bisect_right(times, instant - _PROBE), bisect_right(times, instant + _PROBE)
-    for index in range(max(1, low), high):
-        before, after = zone._transition_info[index - 1][0], zone._transition_info[index][0]
-        if after < before and times[index] + after <= wall < times[index] + before:
-            return True
-    return False
+    if times is None:  # a fixed offset
+        return instant + zone.utcoffset(instant)
+    index = max(0, bisect_right(times, instant) - 1)
+    info = zone._transition_info
+    offset = info[index][0]
+    wall = instant + offset
+    # The change that began this period set the clocks back from `earlier`: its repeated
+    # wall times run up to its instant + `earlier`. The next change, if it sets them back to
+    # `later`, repeats the wall times from its instant + `later`.
+    if index and info[index - 1][0] > offset and wall < times[index] + info[index - 1][0]:
+        return None
+    if index + 1 < len(times) and info[index + 1][0] < offset and \
+            wall >= times[index + 1] + info[index + 1][0]:
+        return None
+    return wall
 
 
 def changes(zone, start: datetime, end: datetime) -> list[tuple[datetime, Period, Period]]:
