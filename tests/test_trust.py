@@ -380,3 +380,63 @@ def test_a_confirmation_needs_the_inbox(client, app, smtp):
     assert registration.token not in page and registration.confirm_token not in page
     for link in re.findall(r'(?:href|action)="([^"]+)"', page):
         assert "confirm" not in link
+
+
+# --- what the attacker's review found ---------------------------------------------------------
+
+def test_a_preview_of_an_extreme_date_is_a_message_not_a_500(client, app):
+    make_organiser()
+    sign_in(client)
+    for query in ("date=9999-12-31&time=23:59&timezone=Etc/GMT%2B12",
+                  "date=0001-01-01&time=00:00&timezone=UTC&display=Pacific/Kiritimati"):
+        response = client.get(f"/admin/time-preview?{query}")
+        assert response.status_code == 200 and "1900–2200" in response.get_json()["error"]
+    token = csrf_token(client, "/admin/events/new")
+    response = client.post("/admin/events/new", data=seed_webinar_form(
+        token, date="9999-12-31", start_time="23:59", timezone="Etc/GMT+12", action="preview"))
+    assert response.status_code in (200, 422)
+
+
+def test_a_reset_link_pressed_ten_times_at_once_sets_one_password(app, database_url):
+    user = make_organiser()
+    link = "/auth/reset/" + accounts.password_reset_token(user, "storm-secret")
+    with gunicorn(database_url) as base:
+        people = [Browser(base) for _ in range(10)]
+        tokens = [p.token(link) for p in people]
+        statuses = together([lambda p=p, t=t, n=n: p.post(link, {
+            "csrf_token": t, "password": f"new password {n:02d}",
+            "confirm": f"new password {n:02d}"})
+            for n, (p, t) in enumerate(zip(people, tokens, strict=True))])
+    assert statuses.count(302) == 1 and set(statuses) <= {302, 410, 422}
+
+
+def test_no_confirmation_once_the_event_is_cancelled(app):
+    from eventsite.services.events import cancel_event
+
+    event = webinar(confirmation_required=True)
+    pending = sign_up(event, "late@example.org").registration
+    cancel_event(event, "Sorry")
+    with pytest.raises(registrations.RegistrationError):
+        registrations.confirm(pending)
+    db.session.expire_all()
+    assert pending.status is RegistrationStatus.PENDING
+    assert db.session.get(Event, event.id).confirmed_count == 0
+
+
+def test_a_date_needs_a_time_and_text_may_not_reverse_itself(app):
+    with pytest.raises(ValidationError) as refused:
+        parse_event(event_record(start="2026-12-01"))
+    assert "needs a time too" in refused.value.errors["start"]
+    with pytest.raises(ValidationError) as refused:
+        make_event(title="\u202etxt.exe")
+    assert refused.value.errors == {"title": "must not contain control characters"}
+
+
+@pytest.mark.settings(REGISTER_EMAIL_LIMIT="2 per hour", MAIL_SEND_IMMEDIATELY=False)
+def test_every_spelling_of_one_address_shares_its_sign_up_limit(client, app):
+    event = webinar()
+    token = csrf_token(client, f"/events/{event.slug}")
+    statuses = [client.post(f"/events/{event.slug}/register", data={
+        "csrf_token": token, "name": "Ana", "email": email, "consent": "y"}).status_code
+        for email in ("ana@example.org", "ANA@ｅxample.org", "ana@EXAMPLE.org")]
+    assert statuses == [302, 302, 429]

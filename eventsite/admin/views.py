@@ -92,10 +92,14 @@ def _time_preview(form: EventForm) -> dict:
 
 def _preview_line(day: date, start: time, zone: str, display: str, fold: str | None) -> dict:
     zones = [z.strip() for z in display.split(",") if z.strip()]
+    if not event_service.YEARS[0] <= day.year <= event_service.YEARS[1]:
+        return {"line": "", "ambiguous": False,
+                "error": f"Give a date in the years {event_service.YEARS[0]}–"
+                         f"{event_service.YEARS[1]}."}
     try:
         return {"line": wall_time_line(datetime.combine(day, start), zone.strip(), zones, fold),
                 "error": "", "ambiguous": False}
-    except (WallTimeError, ValueError) as error:
+    except (WallTimeError, ValueError, OverflowError) as error:
         return {"line": "", "error": str(error),
                 "ambiguous": isinstance(error, AmbiguousWallTimeError)}
 

@@ -97,7 +97,10 @@ def change_password():
         except ValidationError as error:
             show_on_form(form, error)
         else:
-            login_user(current_user)  # this session goes on; every other one has ended
+            # This device goes on (remembered if it was); every other session has ended.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME",
+                                                "remember_token") in request.cookies
+            login_user(current_user, remember=remembered)
             flash("Your password is changed. You are signed out everywhere else.", "success")
             return redirect(url_for("admin.dashboard"))
     return render_template("auth/password.html", form=form), 200 if not form.errors else 422

@@ -79,9 +79,14 @@ def line_problem(text: str) -> str | None:
     """
     if any(ch in _LINE_BREAKS for ch in text):
         return "must be on one line"
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
+    if any(unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI_OVERRIDES for ch in text):
         return "must not contain control characters"
     return None
+
+
+# Embeddings and overrides reorder the text after them ("txt.exe" shown for "exe.txt");
+# isolates (U+2066-2069) and the marks are harmless and are kept.
+_BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e")
 
 
 def text_problem(text: str) -> str | None:

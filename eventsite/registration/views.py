@@ -17,13 +17,19 @@ from eventsite.extensions import limiter
 from eventsite.models import RegistrationStatus
 from eventsite.registration.forms import RegistrationForm
 from eventsite.services import listings, registrations
+from eventsite.services.accounts import normalise_email
 from eventsite.services.errors import ValidationError
 
 bp = Blueprint("registration", __name__)
 
 
 def _email_key() -> str:
-    return "email:" + request.form.get("email", "").strip().lower()
+    """The address as it will be stored: every spelling of one inbox shares one count."""
+    typed = request.form.get("email", "")
+    try:
+        return "email:" + normalise_email(typed)
+    except ValidationError:
+        return "email:" + typed.strip().lower()
 
 
 @bp.post("/events/<slug>/register")

@@ -185,12 +185,26 @@ def user_for_reset(token: str, secret_key: str) -> User | None:
 
 
 def reset_password(token: str, password: str, secret_key: str) -> User:
-    """Set a new password through an e-mailed link: once only, within the hour."""
+    """Set a new password through an e-mailed link: once only, within the hour. The new
+    password is written only while the account is as the link knew it (one conditional
+    UPDATE), so the same link pressed twice at once sets one password."""
+    expired = ValidationError({"password": "This link has expired or has been used. Ask for "
+                                           "a new one."})
     user = user_for_reset(token, secret_key)
     if user is None:
-        raise ValidationError({"password": "This link has expired or has been used. Ask for "
-                                           "a new one."})
-    set_password(user, password)
+        raise expired
+    check_password(password)
+    changed = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.password_hash == user.password_hash,
+               User.session_version == user.session_version)
+        .values(password_hash=generate_password_hash(password), failed_sign_ins=0,
+                locked_until=None, session_version=User.session_version + 1)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if not changed:
+        raise expired
+    db.session.refresh(user)
     return user
 
 
@@ -222,9 +236,11 @@ def request_password_reset(email: str) -> None:
     from eventsite.services import mail
     from eventsite.urls import site_url
 
-    user = db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.active:
-        return
+    found = db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+    # The same work whatever the address (the message is written, then dropped unless the
+    # account exists), so the answer's timing tells no one which addresses have accounts.
+    user = found if found is not None and found.active else User(
+        id=0, email="nobody@invalid", name="", password_hash=_DUMMY_HASH, session_version=0)
     url = site_url("auth.reset_password",
                    token=password_reset_token(user, current_app.config["SECRET_KEY"]))
     context = {"user": user, "url": url, "site_name": current_app.config["SITE_NAME"],
@@ -233,5 +249,9 @@ def request_password_reset(email: str) -> None:
         user.email, f"Reset your password · {current_app.config['SITE_NAME']}",
         render_template("email/password_reset.txt", **context),
         render_template("email/password_reset.html", **context))
+    if user is not found:
+        db.session.flush()
+        db.session.rollback()
+        return
     db.session.commit()
     mail.deliver_now([message])

@@ -166,6 +166,9 @@ class _Collector:
             self.add(key, f"must be text: a local date and time such as 2021-11-21T11:00 "
                           f"(got {type(value).__name__} {str(value)[:40]})")
             return None
+        elif "T" not in value.upper() and " " not in value.strip():
+            self.add(key, f"“{value[:40]}” needs a time too, such as 2021-11-21T11:00")
+            return None
         else:
             try:
                 parsed = datetime.fromisoformat(str(value).strip())

@@ -254,6 +254,10 @@ def confirm(registration: Registration) -> Registration:
     A second click (or ten at once) changes nothing and sends nothing."""
     event = registration.event
     _lock(event)
+    if state_of(event).availability in (Availability.CLOSED, Availability.NOT_OPEN):
+        db.session.rollback()
+        raise RegistrationError("Registration for this event is closed, so it can no longer "
+                                "be confirmed.")
     if _apply(registration, flow.CONFIRM, confirmed_at=utcnow()) is None:
         db.session.rollback()
         return registration
@@ -361,6 +365,7 @@ def notify_change(event: Event) -> list[OutboxMessage]:
     (SEQUENCE raised; METHOD:CANCEL when the event is cancelled), and the waitlist is told
     without one (they have no seat to put in a calendar). Addresses not yet confirmed get
     nothing. Committed by the caller."""
+    _lock(event)  # nobody's seat changes while the notices are written
     cancelled = event.status is EventStatus.CANCELLED
     subject = f"{'Cancelled' if cancelled else 'Changed'}: {event.title}"
     kind = "event_cancelled" if cancelled else "event_changed"
@@ -393,8 +398,10 @@ def send_reminders(now: datetime | None = None) -> int:
                    Event.starts_utc <= latest)).all()
         for registration in due:
             # Mark first, conditionally: two runs at once remind each person only once.
+            # ...and only while they still hold their seat (the Zoom link goes with it).
             marked = db.session.execute(
-                update(Registration).where(Registration.id == registration.id, column.is_(None))
+                update(Registration).where(Registration.id == registration.id, column.is_(None),
+                                           Registration.status == RegistrationStatus.CONFIRMED)
                 .values({column.key: now}).execution_options(synchronize_session=False))
             if marked.rowcount:
                 when = _when(registration.event, now)
