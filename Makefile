@@ -36,7 +36,9 @@ $(VENV)/.installed: pyproject.toml tests/js/package-lock.json
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	MAIL_SEND_IMMEDIATELY=$${MAIL_SEND_IMMEDIATELY:-1} $(FLASK) run --host $(HOST) --port $(PORT)
+	@# Links in feeds, the API and e-mails name the address served here (see SITE_URL).
+	HOST=$(HOST) PORT=$(PORT) MAIL_SEND_IMMEDIATELY=$${MAIL_SEND_IMMEDIATELY:-1} \
+		$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest

@@ -55,6 +55,18 @@ def instance_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def local_site_url(env) -> str:
+    """Where `make run` / `flask run` serves when SITE_URL is not set: http://HOST:PORT, so
+    that every absolute link (feeds, API, e-mails) works on the address actually served."""
+    host = env.get("HOST") or env.get("FLASK_RUN_HOST") or "127.0.0.1"
+    port = env.get("PORT") or env.get("FLASK_RUN_PORT") or "5000"
+    if host in ("0.0.0.0", "::", "[::]"):  # every interface: this machine answers on loopback
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 class Config:
     """Production defaults; every value can come from the environment."""
 
@@ -63,7 +75,7 @@ class Config:
         self.SECRET_KEY = env.get("SECRET_KEY") or None  # filled from instance/ when unset
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or None  # default: instance/
         self.SITE_NAME = env.get("SITE_NAME", "eventsite")
-        self.SITE_URL = env.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.SITE_URL = (env.get("SITE_URL") or local_site_url(env)).rstrip("/")
         self.DISPLAY_TIMEZONES = parse_zone_list(
             env.get("DISPLAY_TIMEZONES", DEFAULT_DISPLAY_TIMEZONES), "DISPLAY_TIMEZONES")
         self.ZONE_LABELS = parse_zone_labels(env.get("ZONE_LABELS", ""))
