@@ -87,9 +87,18 @@ def test_duration_instead_of_an_end_time_counts_real_time(client, organiser):
     assert event.ends_local == datetime(2026, 11, 1, 1, 30)
 
 
-def test_an_end_before_the_start_means_the_next_day(client, organiser):
-    new_event(client, start_time="23:00", end_time="01:00")
+def test_an_end_before_the_start_is_refused_next_to_the_end_time(client, organiser):
+    response = new_event(client, start_time="13:00", end_time="11:00")
+    assert response.status_code == 422
+    assert "would end before it starts" in field_errors(response)["end_time"]
+    assert count_events() == 0
+
+
+def test_an_event_past_midnight_gives_its_end_date(client, organiser):
+    new_event(client, start_time="23:00", end_time="01:00", end_date="2021-11-22")
     assert only_event().ends_local == datetime(2021, 11, 22, 1)
+    page = client.get(f"/admin/events/{only_event().id}/edit").get_data(as_text=True)
+    assert 'name="end_date" type="date" value="2021-11-22"' in page
 
 
 @pytest.mark.parametrize("changes,field,message", [

@@ -103,6 +103,8 @@ class EventForm(FlaskForm):
     date = DateField("Date", validators=[InputRequired(message="Give the date.")])
     start_time = TimeField("Starts", validators=[InputRequired(message="Give a start time.")])
     end_time = TimeField("Ends", validators=[Optional()])
+    end_date = DateField("Ends on", validators=[Optional()],
+                         description="Only for an event that ends on a later day.")
     duration = IntegerField("or lasts (minutes)", validators=[Optional(), NumberRange(1, 44640)])
     fold = RadioField("This time happens twice that day: which one?", choices=[
         SelectChoice("", "Not chosen"), SelectChoice(Fold.EARLIER.value, "The earlier"),
@@ -158,9 +160,13 @@ class EventForm(FlaskForm):
         fold = Fold(self.fold.data) if self.fold.data else None
         end_fold = None
         if self.end_time.data:
-            end = datetime.combine(self.date.data, self.end_time.data)
-            if end <= start:  # 11pm to 1am: ends the next day
-                end += timedelta(days=1)
+            end = datetime.combine(self.end_date.data or self.date.data, self.end_time.data)
+            if end <= start:
+                # Never guess "the next day": 1pm to 11am is far likelier a slip than a
+                # 22-hour event. One that crosses midnight gives its end date or a duration.
+                raise ValidationError({"end_time": (
+                    "The event would end before it starts. For an event that goes on past "
+                    "midnight, give the day it ends on, or how long it lasts.")})
         elif self.duration.data:
             end, end_fold = self._end_after(start, fold)
         else:
@@ -230,7 +236,8 @@ class EventForm(FlaskForm):
                   "registration.url": self.registration_url,
                   "registration.label": self.registration_label,
                   "venue.name": self.venue_name, "venue.address": self.venue_address,
-                  "end_time": self.end_time, "image": self.image,
+                  "end_time": self.end_time, "end_date": self.end_date,
+                  "image": self.image,
                   "registration.capacity": self.capacity,
                   "registration.opens": self.registration_opens,
                   "registration.closes": self.registration_closes,
@@ -254,6 +261,8 @@ class EventForm(FlaskForm):
                 format=event.format.value, timezone=event.timezone,
                 date=event.starts_local.date(), start_time=event.starts_local.time(),
                 end_time=event.ends_local.time(),
+                end_date=(event.ends_local.date()
+                          if event.ends_local.date() != event.starts_local.date() else None),
                 display_timezones=", ".join(event.display_timezones
                                             if event.display_timezones is not None
                                             else site_zones),
