@@ -7,6 +7,7 @@ truth; everything here turns that into instants, or instants into text a person 
 from __future__ import annotations
 
 import enum
+import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,10 @@ import pytz
 __all__ = [
     "AmbiguousWallTimeError",
     "all_zones_with_offsets",
+    "check_region_zone",
+    "NotARegionZoneError",
+    "region_zones",
+    "suggest_zone",
     "Fold",
     "NonexistentWallTimeError",
     "UnknownZoneError",
@@ -126,6 +131,94 @@ def get_zone(name: str):
         raise UnknownZoneError(str(name)) from None
 
 
+# Names that are not places: fixed offsets and the old US/European rule names. Each refers the
+# organiser to the place it usually stands for, whose zone follows daylight saving.
+_LEGACY_ZONES = {
+    "EST": "America/New_York", "EDT": "America/New_York", "EST5EDT": "America/New_York",
+    "CST": "America/Chicago", "CDT": "America/Chicago", "CST6CDT": "America/Chicago",
+    "MST": "America/Denver", "MDT": "America/Denver", "MST7MDT": "America/Denver",
+    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
+    "PST8PDT": "America/Los_Angeles", "HST": "Pacific/Honolulu", "AKST": "America/Anchorage",
+    "GMT": "Europe/London", "BST": "Europe/London", "WET": "Europe/Lisbon",
+    "CET": "Europe/Paris", "CEST": "Europe/Paris", "MET": "Europe/Paris",
+    "EET": "Europe/Athens", "EEST": "Europe/Athens", "MSK": "Europe/Moscow",
+    "IST": "Asia/Kolkata", "JST": "Asia/Tokyo", "KST": "Asia/Seoul", "HKT": "Asia/Hong_Kong",
+    "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney", "NZST": "Pacific/Auckland",
+}
+_FIXED_OFFSET = re.compile(r"^(?:etc/)?(?:gmt|utc)\s*([+-−])\s*(\d{1,2})(?::?(\d\d))?$", re.I)
+
+
+class NotARegionZoneError(UnknownZoneError):
+    """A zone name that is not a place's canonical IANA zone (EST, US/Eastern, GMT+5)."""
+
+    def __init__(self, name: str, suggestion: str | None, message: str):
+        self.suggestion = suggestion
+        WallTimeError.__init__(self, message)
+        self.name = name
+
+
+@lru_cache(maxsize=1)
+def region_zones() -> frozenset[str]:
+    """The canonical IANA zones of places (America/New_York, Asia/Kolkata), plus UTC."""
+    return frozenset({zone for zones in pytz.country_timezones.values() for zone in zones}
+                     | {"UTC"})
+
+
+@lru_cache(maxsize=1)
+def _zones_by_rules() -> dict:
+    """Canonical zones by their transition table: an alias (US/Eastern, Asia/Calcutta) has
+    the same table as the zone it stands for."""
+    found = {}
+    for name in sorted(region_zones()):
+        zone = pytz.timezone(name)
+        key = (tuple(getattr(zone, "_utc_transition_times", ())),
+               tuple(getattr(zone, "_transition_info", ())))
+        found.setdefault(key, name)
+    return found
+
+
+def suggest_zone(name: str) -> str | None:
+    """The canonical place zone someone typing `name` most likely means, if any."""
+    text = " ".join(str(name).split())
+    folded = text.casefold().replace(" ", "_")
+    for zone in region_zones():
+        if zone.casefold() == folded or zone.casefold().rsplit("/", 1)[-1] == folded:
+            return zone
+    legacy = _LEGACY_ZONES.get(text.upper())
+    if legacy:
+        return legacy
+    try:
+        zone = pytz.timezone(text)
+    except (pytz.UnknownTimeZoneError, ValueError, AttributeError):
+        return None
+    return _zones_by_rules().get((tuple(getattr(zone, "_utc_transition_times", ())),
+                                  tuple(getattr(zone, "_transition_info", ()))))
+
+
+def check_region_zone(name: str) -> None:
+    """Accept only a place's canonical zone; otherwise say what to use instead."""
+    if name in region_zones():
+        return
+    suggestion = suggest_zone(name)
+    fixed = _FIXED_OFFSET.match(" ".join(str(name).split()))
+    if fixed:
+        raise NotARegionZoneError(name, None, (
+            f"“{name}” is a fixed offset, which ignores daylight saving: give the zone of "
+            f"the place instead, such as Europe/London or Asia/Karachi."))
+    if suggestion and " ".join(str(name).split()).upper() in _LEGACY_ZONES:
+        raise NotARegionZoneError(name, suggestion, (
+            f"“{name}” is not a place's time zone, so it does not follow the clock changes "
+            f"of any place: did you mean {suggestion}?"))
+    if suggestion and is_valid_zone(name):
+        raise NotARegionZoneError(name, suggestion, (
+            f"“{name}” is an old name: did you mean {suggestion}?"))
+    if suggestion:
+        raise NotARegionZoneError(name, suggestion,
+                                  f"“{name}” is not a known time zone: did you mean "
+                                  f"{suggestion}?")
+    raise UnknownZoneError(name)
+
+
 def is_valid_zone(name: str) -> bool:
     """Whether `name` is an IANA zone this installation knows."""
     try:
@@ -188,11 +281,11 @@ def _amount(shift: timedelta) -> str:
 def _zone_offsets_on(day: date) -> tuple[tuple[str, str], ...]:
     noon = datetime.combine(day, datetime.min.time()).replace(hour=12, tzinfo=UTC)
     return tuple((name, "UTC" + _format_offset(noon.astimezone(pytz.timezone(name)).utcoffset()))
-                 for name in pytz.common_timezones)
+                 for name in sorted(region_zones()))
 
 
 def all_zones_with_offsets(day: date | None = None) -> tuple[tuple[str, str], ...]:
-    """Every common IANA zone with the offset it has today: ('America/New_York', 'UTC−5')."""
+    """Every place's IANA zone with the offset it has today: ('America/New_York', 'UTC−5')."""
     return _zone_offsets_on(day or datetime.now(UTC).date())
 
 

@@ -24,6 +24,7 @@ from eventsite.domain.timezones import (
     Fold,
     UnknownZoneError,
     WallTimeError,
+    check_region_zone,
     get_zone,
     to_utc,
     utcnow,
@@ -327,18 +328,22 @@ class _Schedule:
     closes_utc: datetime | None = None
 
 
-def check_event(data: EventInput) -> _Schedule:
-    """The meaning checks (zones, time rules, URLs, tags, slug format); the UTC instants."""
+def check_event(data: EventInput, known_zones: Iterable[str] = ()) -> _Schedule:
+    """The meaning checks (zones, time rules, URLs, tags, slug format); the UTC instants.
+
+    New zones must be places' canonical zones (America/New_York, not EST or US/Eastern);
+    `known_zones`, those an existing event already uses, keep working as they are."""
     check = _Collector()
-    try:
-        get_zone(data.timezone)
-    except UnknownZoneError as error:
-        check.add("timezone", str(error))
-    for zone in data.display_timezones or []:
-        try:
-            get_zone(zone)
-        except UnknownZoneError as error:
-            check.add("display_timezones", str(error))
+    known = set(known_zones)
+    for key, zones in (("timezone", [data.timezone]),
+                       ("display_timezones", data.display_timezones or [])):
+        for zone in zones:
+            try:
+                get_zone(zone)
+                if zone not in known:
+                    check_region_zone(zone)
+            except UnknownZoneError as error:
+                check.add(key, str(error))
     if data.slug and not SLUG_PATTERN.match(data.slug):
         check.add("slug", "may hold only lower-case letters, digits and single hyphens")
     _check_characters(check, data)
@@ -569,7 +574,7 @@ def _touch(event: Event, before: tuple) -> list:
 
 def update_event(event: Event, data: EventInput) -> Event:
     """Validate and apply an organiser's edit to an existing event."""
-    schedule = check_event(data)
+    schedule = check_event(data, zones_of(event))
     if _mode_of(data) is RegistrationMode.BUILTIN:
         registrations.set_capacity(event, data.capacity)  # locks the event's seats first
     if data.slug and data.slug != event.slug:
@@ -642,9 +647,14 @@ def _first_per_name(items):
             yield item
 
 
-def create_event(data: EventInput) -> Event:
+def zones_of(event: Event) -> list[str]:
+    """The zones an existing event uses: they stay acceptable for it (and its copies)."""
+    return [event.timezone, *(event.display_timezones or [])]
+
+
+def create_event(data: EventInput, known_zones: Iterable[str] = ()) -> Event:
     """Validate and save one event; the slug comes from the title unless one is given."""
-    schedule = check_event(data)
+    schedule = check_event(data, known_zones)
     if data.slug:
         if _slug_taken(data.slug):
             raise ValidationError({"slug": f"“{data.slug}” is already used by another event"})
@@ -725,9 +735,10 @@ def recompute_utc() -> RecomputeResult:
         try:
             schedule = check_event(EventInput(
                 title=event.title, starts_local=event.starts_local, ends_local=event.ends_local,
-                timezone=event.timezone,
+                timezone=event.timezone, display_timezones=event.display_timezones,
                 fold=fold_of(event.starts_local, event.timezone, event.starts_utc),
-                end_fold=fold_of(event.ends_local, event.timezone, event.ends_utc)))
+                end_fold=fold_of(event.ends_local, event.timezone, event.ends_utc)),
+                zones_of(event))
         except ValidationError as error:
             result.invalid.append((event, str(error)))
             continue
@@ -773,7 +784,7 @@ def duplicate_event(event: Event, days: int = 7) -> Event:
     copied = images.copy_event_image(event.image_id)
     data.image_id, data.replace_image = copied, True
     try:
-        return create_event(data)
+        return create_event(data, zones_of(event))
     except ValidationError:
         images.delete_event_image(copied)
         raise
