@@ -34,7 +34,8 @@ def event_zone_times(event: Event) -> list[ZoneTime]:
     config = current_app.config
     zones = event.display_timezones if event.display_timezones is not None else config[
         "DISPLAY_TIMEZONES"]
-    return zone_times(event.starts_utc, event.timezone, zones, config["ZONE_LABELS"])
+    return zone_times(event.starts_utc, event.timezone, zones, config["ZONE_LABELS"],
+                      config["DISPLAY_TIMEZONES"])
 
 
 def event_time_line(event: Event) -> str:
@@ -46,8 +47,9 @@ def wall_time_line(wall: datetime, zone: str, display_zones: list[str],
                    fold: str | None = None) -> str:
     """The line for a wall time not yet saved (the form's preview); WallTimeError if none."""
     instant = localize(wall, zone, fold)
-    labels = current_app.config["ZONE_LABELS"]
-    return ", ".join(entry.text for entry in zone_times(instant, zone, display_zones, labels))
+    config = current_app.config
+    return ", ".join(entry.text for entry in zone_times(
+        instant, zone, display_zones, config["ZONE_LABELS"], config["DISPLAY_TIMEZONES"]))
 
 
 def local_start(event: Event) -> datetime:

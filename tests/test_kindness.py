@@ -14,7 +14,7 @@ from eventsite.services.events import (
     parse_event,
     recompute_utc,
 )
-from tests.factories import event_record, make_organiser
+from tests.factories import event_record, make_event, make_organiser, make_seed_webinar
 from tests.web import csrf_token, field_errors, seed_webinar_form, sign_in
 
 
@@ -23,6 +23,9 @@ def organiser(client, app):
     user = make_organiser(is_admin=True)
     sign_in(client)
     return user
+
+
+SEED_SLUG = "koreas-struggle-for-independence-peace-and-reunification"
 
 
 def new_event(client, **changes):
@@ -78,3 +81,27 @@ def test_an_existing_event_in_est_keeps_working(client, organiser):
     db.session.expire_all()
     assert db.session.get(Event, event.id).title == "Old, renamed"
     assert client.get(f"/events/{event.slug}").status_code == 200
+
+
+# --- 12. abbreviations that mean different offsets in different countries ------------------------
+
+def test_beijing_is_named_not_cst_on_a_site_read_in_america(client):
+    make_event(title="Webinar in Beijing", timezone="Asia/Shanghai", slug="beijing",
+               start="2026-12-01T20:00", end="2026-12-01T21:00")
+    make_event(title="Webinar in Delhi", timezone="Asia/Kolkata", slug="delhi",
+               start="2026-12-01T20:00", end="2026-12-01T21:00")
+    make_seed_webinar()
+    beijing = client.get("/api/events/beijing").get_json()["display_times"]
+    assert beijing[0] == "8pm Beijing" and "CST" not in " ".join(beijing)
+    assert client.get("/api/events/delhi").get_json()["display_times"][0] == "8pm India"
+    assert "8pm Beijing" in client.get("/events/beijing").get_data(as_text=True)
+    seed = client.get(f"/api/events/{SEED_SLUG}").get_json()["display_times"]
+    assert seed == ["11am EST", "8am PST", "4pm GMT", "5pm CET"]
+
+
+@pytest.mark.settings(ZONE_LABELS={"Asia/Shanghai": "China Standard Time"})
+def test_a_label_the_site_sets_wins(client):
+    make_event(title="Webinar in Beijing", timezone="Asia/Shanghai", slug="beijing",
+               start="2026-12-01T20:00", end="2026-12-01T21:00")
+    assert client.get("/api/events/beijing").get_json()["display_times"][0] == \
+        "8pm China Standard Time"

@@ -429,6 +429,40 @@ def _city(zone_name: str) -> str:
     return zone_name.rsplit("/", 1)[-1].replace("_", " ")
 
 
+# Abbreviations that people in different countries read as different offsets, whatever the
+# current tzdata writes (Bangladesh's BST, Arabia's AST, Malaysia's MST live on in use).
+_SHARED_ABBREVIATIONS = frozenset(
+    {"AST", "ADT", "BST", "CST", "CDT", "IST", "PST"})
+# A place name where the country is several zones but one is what people say.
+_PLACE_NAMES = {"Asia/Shanghai": "Beijing"}
+
+
+@lru_cache(maxsize=1)
+def _ambiguous_abbreviations() -> frozenset[str]:
+    """Abbreviations that stand for more than one offset in today's places (tzdata's own
+    list, 2019-2040), plus those known to be read differently in different countries."""
+    start, end = datetime(2019, 1, 1), datetime(2040, 1, 1)
+    offsets: dict[str, set] = {}
+    for name in region_zones():
+        zone = pytz.timezone(name)
+        for period in [period_at(zone, start), *(a for _, _, a in changes(zone, start, end))]:
+            offsets.setdefault(period.name, set()).add(period.offset)
+    return _SHARED_ABBREVIATIONS | {name for name, found in offsets.items() if len(found) > 1}
+
+
+@lru_cache(maxsize=512)
+def place_name(zone_name: str) -> str:
+    """'India' for Asia/Kolkata (a country of one zone), else the city: 'Chicago'."""
+    if zone_name in _PLACE_NAMES:
+        return _PLACE_NAMES[zone_name]
+    for code, zones in pytz.country_timezones.items():
+        if zones == [zone_name]:
+            country = pytz.country_names.get(code, "")
+            if country and "(" not in country and len(country) <= 16:
+                return country
+    return _city(zone_name)
+
+
 def _is_numeric_abbreviation(abbreviation: str) -> bool:
     return not abbreviation or abbreviation[0] in "+-0123456789"
 
@@ -438,13 +472,18 @@ def zone_times(
     event_zone: str,
     display_zones: Iterable[str] = (),
     labels: Mapping[str, str] | None = None,
+    home_zones: Iterable[str] | None = None,
 ) -> list[ZoneTime]:
     """The instant in the event's zone first, then in each display zone.
 
     A zone is labelled by its configured label, else by the abbreviation in force; by its
     city when that abbreviation is numeric ('+08') or is shared with another shown zone at a
-    different offset (CST in Chicago and in Shanghai). A zone that would repeat an entry
-    already shown (same label, same time) is left out.
+    different offset (CST in Chicago and in Shanghai). An abbreviation that means different
+    offsets in different countries (CST, IST, PST...) is kept only for the site's
+    `home_zones` (by default the display zones), whose readers take it that way ('8am PST'
+    on a site shown in Los Angeles time); elsewhere the place is named ('8pm Beijing',
+    '9:30pm India'). A zone that would
+    repeat an entry already shown (same label, same time) is left out.
 
     Every event in a listing or feed passes through here, so it keeps to one conversion per
     zone and no more objects than the entries it returns.
@@ -452,6 +491,9 @@ def zone_times(
     if instant.tzinfo is not None:
         instant = instant.astimezone(UTC).replace(tzinfo=None)
     labels = labels or {}
+    display_zones = list(display_zones)
+    home = frozenset(display_zones if home_zones is None else home_zones)
+    ambiguous = _ambiguous_abbreviations()
     names = dict.fromkeys([event_zone, *display_zones])
     clocks = [wall_clock(instant, get_zone(name)) for name in names]
     offsets: dict[str, timedelta] = {}
@@ -469,6 +511,8 @@ def zone_times(
             label = abbreviation
             if _is_numeric_abbreviation(label) or label in clashing:
                 label = _city(name)
+            elif label in ambiguous and name not in home:
+                label = place_name(name)
         text = f"{format_clock(wall)} {label}"
         if wall.date() != event_date:
             text += f" ({format_short_date(wall)})"
@@ -484,6 +528,8 @@ def multizone_line(
     event_zone: str,
     display_zones: Sequence[str] = (),
     labels: Mapping[str, str] | None = None,
+    home_zones: Iterable[str] | None = None,
 ) -> str:
     """'11am EST, 8am PST, 4pm GMT, 5pm CET': the line shown wherever an event's time is."""
-    return ", ".join(t.text for t in zone_times(instant, event_zone, display_zones, labels))
+    return ", ".join(t.text for t in zone_times(instant, event_zone, display_zones, labels,
+                                                 home_zones))
