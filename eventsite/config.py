@@ -138,6 +138,7 @@ class Config:
         self.MAIL_DOMAIN = host
         # Where replies to the site's messages (and calendar programs' answers to an
         # invitation) go; empty: the organiser's address (ORGANIZER_EMAIL, else MAIL_FROM's).
+        # An organiser's own message to registrants is answered to that organiser.
         self.MAIL_REPLY_TO = env.get("MAIL_REPLY_TO", "")
         self.MAIL_OUTBOX_FOLDER = env.get("MAIL_OUTBOX_FOLDER") or None  # instance/outbox
         # Development without a mail worker: deliver new messages inside the request that wrote

@@ -22,6 +22,7 @@ from eventsite.domain.timezones import (
     format_long_date,
     get_zone,
     localize,
+    utcnow,
     zone_times,
 )
 from eventsite.markdown import render_markdown
@@ -183,8 +184,14 @@ def highlighted(text: str) -> Markup:
                            for piece, match in segments(text))
 
 
+def has_ended(event: Event) -> bool:
+    """Whether the event is over (its end is past)."""
+    return event.ends_utc <= utcnow()
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(highlighted, "highlighted")
+    app.add_template_filter(has_ended, "has_ended")
     app.add_template_filter(in_event_zone, "in_event_zone")
     app.add_template_filter(add_to_calendar_links, "calendar_links")
     app.add_template_global(subscribe_links, "subscribe_links")

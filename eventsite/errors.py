@@ -13,7 +13,17 @@ from eventsite.services.errors import ValidationError
 def show_on_form(form: FlaskForm, error: ValidationError) -> None:
     """Put each message of a service's ValidationError under the form field of that name."""
     for name, message in error.errors.items():
-        getattr(form, name).errors.append(message)
+        field = getattr(form, name)
+        field.errors.append(labelled(field, message))
+
+
+def labelled(field, message: str) -> str:
+    """'is required' -> 'Title is required': services name no field (their keys do), so a
+    message shown beside a field says which one it means."""
+    if message[:1].islower():
+        name = field.label.text.split(" (")[0].strip() or "This"
+        return f"{name} {message}"
+    return message
 
 
 def _wants_json() -> bool:

@@ -4,7 +4,9 @@ markdown-it-py renders CommonMark with raw HTML switched off; nh3 (the ammonia s
 then allows only harmless tags and http(s)/mailto links, as a second line of defence.
 """
 
+import re
 from functools import lru_cache
+from html import unescape
 
 import nh3
 from markdown_it import MarkdownIt
@@ -31,3 +33,14 @@ def render_markdown(text: str) -> Markup:
         link_rel="nofollow noopener noreferrer",
     )
     return Markup(clean)
+
+
+_BLOCK_END = re.compile(r"</(?:p|li|h[2-6]|blockquote|pre|tr)>|<br\s*/?>|<hr\s*/?>")
+
+
+@lru_cache(maxsize=512)
+def markdown_as_text(text: str) -> str:
+    """Markdown as plain text: the words, one paragraph per line, no markup."""
+    html = _BLOCK_END.sub("\n", str(render_markdown(text)))
+    plain = unescape(nh3.clean(html, tags=set()))
+    return "\n".join(line.strip() for line in plain.splitlines() if line.strip())

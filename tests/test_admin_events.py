@@ -152,11 +152,13 @@ def test_cancel_and_postpone_keep_the_event_visible(client, organiser):
     event = only_event()
     token = csrf_token(client, f"/admin/events/{event.id}/edit")
     client.post(f"/admin/events/{event.id}/postpone",
-                data={"csrf_token": token, "note": "Postponed to spring"})
+                data={"csrf_token": token, "postpone-note": "Postponed to spring",
+                      "confirmed": "1"})
     assert "This event has been postponed. Postponed to spring" in page_text(client.get(
         f"/events/{event.slug}"))
     client.post(f"/admin/events/{event.id}/cancel",
-                data={"csrf_token": token, "note": "The speakers cannot travel."})
+                data={"csrf_token": token, "cancel-note": "The speakers cannot travel.",
+                      "confirmed": "1"})
     event = only_event()
     assert event.status is EventStatus.CANCELLED and event.revision == 2
     assert "This event has been cancelled." in client.get(
@@ -184,8 +186,10 @@ def test_only_drafts_can_be_deleted(client, organiser):
     published = make_event(title="Published")
     draft = make_event(title="Draft", status="draft")
     token = csrf_token(client, "/admin/")
-    client.post(f"/admin/events/{published.id}/delete", data={"csrf_token": token})
-    client.post(f"/admin/events/{draft.id}/delete", data={"csrf_token": token})
+    client.post(f"/admin/events/{published.id}/delete", data={"csrf_token": token,
+                                                               "confirmed": "1"})
+    client.post(f"/admin/events/{draft.id}/delete", data={"csrf_token": token,
+                                                           "confirmed": "1"})
     db.session.expire_all()
     assert list(db.session.scalars(db.select(Event.title))) == ["Published"]
 
@@ -289,6 +293,6 @@ def test_deleting_a_copy_keeps_the_originals_image(client, organiser):
     client.post(f"/admin/events/{original.id}/duplicate", data={"csrf_token": token, "days": 7})
     copy = db.session.scalar(db.select(Event).where(Event.id != original.id))
     assert copy.image_id and copy.image_id != original.image_id
-    client.post(f"/admin/events/{copy.id}/delete", data={"csrf_token": token})
+    client.post(f"/admin/events/{copy.id}/delete", data={"csrf_token": token, "confirmed": "1"})
     with client.get(f"/media/events/{original.image_id}-large.webp") as still_there:
         assert still_there.status_code == 200

@@ -158,7 +158,7 @@ def test_administrator_adds_and_disables_an_organiser(client, app):
     token = csrf_token(client, "/admin/organisers")
     response = client.post("/admin/organisers", data={
         "csrf_token": token, "email": "Bo@Example.org", "name": "Bo", "password": "short"})
-    assert field_errors(response) == {"password": "must be at least 10 characters"}
+    assert field_errors(response) == {"password": "Password must be at least 10 characters"}
     response = client.post("/admin/organisers", data={
         "csrf_token": token, "email": "Bo@Example.org", "name": "Bo", "password": PASSWORD})
     assert response.status_code == 302

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import io
+import re
 
-from eventsite.domain.timezones import check_region_zone, suggest_zone
+import pytest
+from PIL import Image
+
+from eventsite.domain import timezones
 from eventsite.extensions import db
-from eventsite.models import Event
+from eventsite.models import Event, EventStatus, Registration, RegistrationStatus
 from eventsite.services.errors import ValidationError
 from eventsite.services.events import (
     create_event,
@@ -14,7 +18,15 @@ from eventsite.services.events import (
     parse_event,
     recompute_utc,
 )
-from tests.factories import event_record, make_event, make_organiser, make_seed_webinar
+from tests.factories import (
+    days_from_today,
+    event_record,
+    make_event,
+    make_organiser,
+    make_seed_webinar,
+    wall,
+)
+from tests.test_public import page_text
 from tests.web import csrf_token, field_errors, seed_webinar_form, sign_in
 
 
@@ -26,6 +38,23 @@ def organiser(client, app):
 
 
 SEED_SLUG = "koreas-struggle-for-independence-peace-and-reunification"
+
+
+def register_someone(client, event, email="ana@example.org") -> str:
+    """Sign up through the event page; the attendee's own page's path."""
+    page = f"/events/{event.slug}"
+    response = client.post(page + "/register", data={
+        "csrf_token": csrf_token(client, page), "name": email.split("@")[0].title(),
+        "email": email, "consent": "y"})
+    assert response.status_code == 302, field_errors(response)
+    return response.headers["Location"].split("?")[0]
+
+
+def png() -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 360), (30, 90, 160)).save(buffer, "PNG")
+    buffer.seek(0)
+    return buffer
 
 
 def new_event(client, **changes):
@@ -41,17 +70,17 @@ def new_event(client, **changes):
     ("america/new york", "America/New_York"),
 ])
 def test_zones_that_are_not_places_are_refused_with_a_suggestion(typed, meant):
-    assert suggest_zone(typed) == meant
+    assert timezones.suggest_zone(typed) == meant
     with pytest.raises(ValueError, match=f"did you mean {meant}"):
-        check_region_zone(typed)
+        timezones.check_region_zone(typed)
 
 
 def test_a_fixed_offset_is_refused():
     for typed in ("GMT+5", "Etc/GMT+5", "UTC-3"):
         with pytest.raises(ValueError, match="fixed offset"):
-            check_region_zone(typed)
-    check_region_zone("UTC")
-    check_region_zone("America/New_York")
+            timezones.check_region_zone(typed)
+    timezones.check_region_zone("UTC")
+    timezones.check_region_zone("America/New_York")
 
 
 def test_the_form_refuses_est_next_to_the_field(client, organiser):
@@ -105,3 +134,191 @@ def test_a_label_the_site_sets_wins(client):
                start="2026-12-01T20:00", end="2026-12-01T21:00")
     assert client.get("/api/events/beijing").get_json()["display_times"][0] == \
         "8pm China Standard Time"
+
+
+# --- 6. destructive actions ask first, with and without JavaScript -----------------------------
+
+def test_cancelling_an_event_asks_first_and_keeps_the_note(client, organiser, smtp):
+    event = make_event(title="Talk", registration={"mode": "builtin"})
+    register_someone(client, event)
+    token = csrf_token(client, f"/admin/events/{event.id}/edit")
+    asked = client.post(f"/admin/events/{event.id}/cancel",
+                        data={"csrf_token": token, "cancel-note": "The speaker is ill."})
+    assert asked.status_code == 200
+    text = page_text(asked)
+    assert "Cancel “Talk”?" in text and "1 registrant is told by e-mail." in text
+    assert 'name="cancel-note" value="The speaker is ill."' in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status is EventStatus.PUBLISHED
+    assert len(smtp.messages) == 1  # only the registration's own confirmation
+    client.post(f"/admin/events/{event.id}/cancel", data={
+        "csrf_token": token, "cancel-note": "The speaker is ill.", "confirmed": "1"})
+    db.session.expire_all()
+    cancelled = db.session.get(Event, event.id)
+    assert cancelled.status is EventStatus.CANCELLED
+    assert cancelled.status_note == "The speaker is ill."
+
+
+def test_deleting_a_draft_and_cancelling_a_registration_ask_first(client, organiser):
+    draft = make_event(title="Draft", status="draft")
+    token = csrf_token(client, f"/admin/events/{draft.id}/edit")
+    edit_page = client.get(f"/admin/events/{draft.id}/edit").get_data(as_text=True)
+    assert 'data-confirm="Delete the draft' in edit_page
+    assert "Delete the draft “Draft”?" in page_text(client.post(
+        f"/admin/events/{draft.id}/delete", data={"csrf_token": token}))
+    assert db.session.get(Event, draft.id) is not None
+
+    event = make_event(title="Talk", registration={"mode": "builtin"})
+    personal = register_someone(client, event)
+    page = client.get(personal).get_data(as_text=True)
+    assert 'data-confirm="Cancel your registration' in page
+    asked = client.post(personal + "/cancel", data={"csrf_token": csrf_token(client, personal)})
+    assert "Cancel your registration for “Talk”?" in page_text(asked)
+    assert "Yes, cancel my registration" in page_text(asked)
+    db.session.expire_all()
+    assert db.session.scalar(db.select(Registration)).status is RegistrationStatus.CONFIRMED
+
+
+# --- 7. past and cancelled events -----------------------------------------------------------------
+
+def test_a_past_event_says_it_has_ended_and_offers_no_registration(client):
+    day = days_from_today(-3)
+    make_event(title="Over", slug="over", start=wall(day, 11), end=wall(day, 12),
+               registration={"mode": "builtin", "closes": wall(day, 10)})
+    text = page_text(client.get("/events/over"))
+    assert "This event has ended." in text
+    assert "Register" not in text and "Add to calendar" not in text
+
+
+def test_a_cancelled_event_shows_no_registration_box(client):
+    make_event(title="Off", slug="off", status="cancelled", status_note="Sorry.",
+               registration={"mode": "builtin"})
+    html = client.get("/events/off").get_data(as_text=True)
+    assert "This event has been cancelled." in page_text(client.get("/events/off"))
+    assert 'id="register"' not in html and "Add to calendar" not in html
+
+
+def test_a_drafts_preview_links_no_missing_ics(client, organiser):
+    draft = make_event(title="Draft", status="draft")
+    preview = client.get(f"/admin/events/{draft.id}/preview").get_data(as_text=True)
+    assert f"/events/{draft.slug}.ics" not in preview
+    assert client.get(f"/events/{draft.slug}.ics").status_code == 404
+
+
+# --- 8. the API and tags --------------------------------------------------------------------------
+
+def test_the_api_has_venue_description_image_and_ics(client):
+    make_event(title="Full", slug="full", description="Read **this** & [that](https://x.org).",
+               venue={"name": "Marx Memorial Library", "address": "37a Clerkenwell Green"})
+    item = client.get("/api/events/full").get_json()
+    assert item["venue"] == {"name": "Marx Memorial Library",
+                             "address": "37a Clerkenwell Green"}
+    assert item["description_html"] == \
+        '<p>Read <strong>this</strong> &amp; <a href="https://x.org" rel="nofollow noopener ' \
+        'noreferrer">that</a>.</p>\n'
+    assert item["description_text"] == "Read this & that."
+    assert item["image_url"] is None
+    assert item["ics_url"] == "http://eventsite.test/events/full.ics"
+    listed = client.get("/api/events").get_json()["events"][0]
+    assert listed.keys() == item.keys()
+
+
+def test_tags_by_any_spelling_and_shown_as_typed(client):
+    make_event(title="Tagged", slug="tagged", tags=["Peace", "Reading Group"])
+    assert [e["slug"] for e in client.get("/api/events?tag=Peace").get_json()["events"]] == \
+        ["tagged"]
+    moved = client.get("/tags/Peace")
+    assert moved.status_code == 301 and moved.headers["Location"].endswith("/tags/peace")
+    page = page_text(client.get("/events/tagged"))
+    assert "Reading Group" in page and "reading-group" not in page
+    assert "Events tagged Reading Group" in page_text(client.get("/tags/reading-group"))
+
+
+# --- 9. the attendee's own page -------------------------------------------------------------------
+
+def test_a_waitlisted_attendee_sees_their_place_and_no_seat_talk(client):
+    event = make_event(title="Small", registration={"mode": "builtin", "capacity": 1})
+    register_someone(client, event, "ana@example.org")
+    register_someone(client, event, "bo@example.org")
+    personal = register_someone(client, event, "cy@example.org")
+    text = page_text(client.get(personal))
+    assert "On the waitlist" in text and "number 2 in the queue" in text
+    assert "frees your seat" not in text and "Add to my calendar" not in text
+    assert "Cancelling gives up your place in the queue." in text
+    html = client.get(personal).get_data(as_text=True)
+    assert "data-offsets=" in html  # the script can add "Your time" here too
+
+
+# --- 11. accessibility --------------------------------------------------------------------------
+
+def test_the_edit_page_has_unique_ids_and_honest_placeholders(client, organiser):
+    event = make_event(title="Talk")
+    html = client.get(f"/admin/events/{event.id}/edit").get_data(as_text=True)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
+    assert 'placeholder="Postponed' not in html
+
+
+def test_an_event_image_has_alt_text(client, organiser):
+    response = new_event(client, action="publish", image_alt="Three speakers on a stage",
+                         image=(png(), "stage.png"))
+    assert response.status_code == 302, field_errors(response)
+    event = db.session.scalar(db.select(Event))
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert 'alt="Three speakers on a stage"' in page
+
+
+# --- 13. smaller edges ----------------------------------------------------------------------------
+
+def test_past_page_beyond_the_end_says_so(client):
+    day = days_from_today(-3)
+    make_event(title="Old", start=wall(day, 11), end=wall(day, 12))
+    response = client.get("/events/past?page=99")
+    assert response.status_code == 404
+    text = page_text(response)
+    assert "There is no page 99: this list has 1 page." in text
+    assert "No past events yet" not in text
+
+
+def test_errors_name_their_field(client, organiser):
+    response = new_event(client, registration_url="", registration_label="")
+    assert field_errors(response)["registration_url"] == \
+        "Registration link is required for registration elsewhere"
+    response = new_event(client, **{"speakers-1-name": "", "speakers-1-affiliation": "X"})
+    assert response.status_code == 302  # a row without a name is no speaker: left out
+
+
+def test_registration_status_reads_the_same_for_organisers_and_attendees(client, organiser):
+    event = make_event(title="Talk", registration={"mode": "builtin"})
+    personal = register_someone(client, event)
+    assert "Registered" in page_text(client.get(personal))
+    listing = page_text(client.get(f"/admin/events/{event.id}/registrations"))
+    assert "Registered" in listing and "CONFIRMED" not in listing
+    assert re.search(r"ana@example.org\s+registered", listing.lower())
+
+
+def test_a_copy_is_titled_with_its_date(client, organiser):
+    event = make_event(title="Reading group", start="2026-12-01T19:00", end="2026-12-01T20:00")
+    token = csrf_token(client, f"/admin/events/{event.id}/edit")
+    client.post(f"/admin/events/{event.id}/duplicate", data={"csrf_token": token, "days": 7})
+    titles = sorted(db.session.scalars(db.select(Event.title)))
+    assert titles == ["Reading group", "Reading group (Tue 8 Dec 2026)"]
+
+
+def test_a_message_to_registrants_can_be_answered(client, organiser, smtp):
+    event = make_event(title="Talk", registration={"mode": "builtin"})
+    register_someone(client, event)
+    token = csrf_token(client, f"/admin/events/{event.id}/registrations")
+    client.post(f"/admin/events/{event.id}/message", data={
+        "csrf_token": token, "subject": "Slides", "body": "Here they are."})
+    message = smtp.messages[-1]
+    assert message["Subject"] == "Slides"
+    assert message["Reply-To"] == "ada@example.org"
+    assert message["From"].addresses[0].display_name == "Ada Organiser via eventsite"
+
+
+@pytest.mark.settings(MAIL_REPLY_TO="team@example.org")
+def test_every_message_to_an_attendee_has_the_sites_reply_to(client, smtp):
+    event = make_event(title="Talk", registration={"mode": "builtin"})
+    register_someone(client, event)
+    assert smtp.messages[-1]["Reply-To"] == "team@example.org"

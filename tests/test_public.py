@@ -96,7 +96,9 @@ def test_home_is_paginated(client, app):
     assert "Talk 0" in first and "Talk 1" in first and "Talk 2" not in first
     assert "Page 1 Next →" in first and "Previous" not in first
     assert "Talk 4" in third and "Talk 0" not in third
-    assert client.get("/?page=9").status_code == 200
+    beyond = client.get("/?page=9")
+    assert beyond.status_code == 404
+    assert "There is no page 9: this list has 3 pages." in page_text(beyond)
 
 
 def test_archive_is_newest_first(client, app):

@@ -119,7 +119,8 @@ def test_the_waitlist_fills_in_order_and_a_cancellation_promotes(client, app, sm
     assert "Full — join the waitlist" in page_text(client.get(f"/events/{event.slug}"))
 
     token = registration_of("p0@example.org").token
-    client.post(f"/r/{token}/cancel", data={"csrf_token": csrf_token(client, f"/r/{token}")})
+    client.post(f"/r/{token}/cancel", data={"csrf_token": csrf_token(client, f"/r/{token}"),
+                                            "confirmed": "1"})
     assert registration_of("p0@example.org").status is RegistrationStatus.CANCELLED
     assert registration_of("p2@example.org").status is RegistrationStatus.CONFIRMED
     assert registration_of("p3@example.org").status is RegistrationStatus.WAITLISTED
@@ -335,7 +336,8 @@ def test_organisers_see_manage_and_export_registrants(client, app, smtp):
     response = client.post(f"/admin/registrations/{bo.id}/promote", data={"csrf_token": token})
     assert "No seat is free" in page_text(client.get(response.headers["Location"]))
     ana = registration_of("ana@example.org")
-    client.post(f"/admin/registrations/{ana.id}/cancel", data={"csrf_token": token})
+    client.post(f"/admin/registrations/{ana.id}/cancel", data={"csrf_token": token,
+                                                                "confirmed": "1"})
     assert registration_of("bo@example.org").status is RegistrationStatus.CONFIRMED
 
     client.post(f"/admin/events/{event.id}/message", data={

@@ -28,6 +28,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from eventsite.domain.timezones import Fold, WallTimeError, get_zone, to_utc
+from eventsite.errors import labelled
 from eventsite.models import (
     EventFormat,
     EventStatus,
@@ -103,7 +104,7 @@ class EventForm(FlaskForm):
     date = DateField("Date", validators=[InputRequired(message="Give the date.")])
     start_time = TimeField("Starts", validators=[InputRequired(message="Give a start time.")])
     end_time = TimeField("Ends", validators=[Optional()])
-    end_date = DateField("Ends on", validators=[Optional()],
+    end_date = DateField("End date", validators=[Optional()],
                          description="Only for an event that ends on a later day.")
     duration = IntegerField("or lasts (minutes)", validators=[Optional(), NumberRange(1, 44640)])
     fold = RadioField("This time happens twice that day: which one?", choices=[
@@ -140,6 +141,9 @@ class EventForm(FlaskForm):
     image = FileField("Image", description="JPEG, PNG, WebP or GIF, at most 5 MB.",
                       render_kw={"accept": "image/jpeg,image/png,image/webp,image/gif"})
     remove_image = BooleanField("Remove the current image")
+    image_alt = StringField("What the image shows", validators=[Length(max=300)],
+                            description="For people who cannot see it, e.g. “The three "
+                                        "speakers on a panel”. Leave empty for decoration.")
 
     def add_blank_rows(self) -> None:
         """Offer empty rows to fill in, after those already filled."""
@@ -200,6 +204,7 @@ class EventForm(FlaskForm):
             registration_opens=self.registration_opens.data,
             registration_closes=self.registration_closes.data,
             confirmation_required=bool(self.confirmation_required.data),
+            image_alt=_text(self.image_alt),
         )
 
     def _end_after(self, start: datetime, fold: Fold | None) -> tuple[datetime, Fold | None]:
@@ -219,7 +224,7 @@ class EventForm(FlaskForm):
         """Put the services' errors next to the fields they concern."""
         for key, message in errors.items():
             field = self._field_for(key)
-            field.errors = [*field.errors, message]
+            field.errors = [*field.errors, labelled(field, message)]
         self.refused = True
 
     refused = False  # set when the services refused the input
@@ -237,6 +242,7 @@ class EventForm(FlaskForm):
                   "registration.label": self.registration_label,
                   "venue.name": self.venue_name, "venue.address": self.venue_address,
                   "end_time": self.end_time, "end_date": self.end_date,
+                  "image_alt": self.image_alt,
                   "image": self.image,
                   "registration.capacity": self.capacity,
                   "registration.opens": self.registration_opens,
@@ -257,7 +263,7 @@ class EventForm(FlaskForm):
         else:
             form = cls(
                 title=event.title, slug=event.slug, summary=event.summary,
-                description=event.description, tags=", ".join(t.name for t in event.tags),
+                description=event.description, tags=", ".join(t.display_name for t in event.tags),
                 format=event.format.value, timezone=event.timezone,
                 date=event.starts_local.date(), start_time=event.starts_local.time(),
                 end_time=event.ends_local.time(),
@@ -278,7 +284,7 @@ class EventForm(FlaskForm):
                 registration_url=event.registration_url,
                 registration_label=event.registration_label,
                 capacity=event.capacity, waitlist=event.waitlist,
-                confirmation_required=event.confirmation_required,
+                confirmation_required=event.confirmation_required, image_alt=event.image_alt,
                 registration_opens=local_wall_time(event, event.registration_opens_at),
                 registration_closes=local_wall_time(event, event.registration_closes_at),
             )
@@ -290,7 +296,7 @@ class StatusForm(FlaskForm):
     """Cancel or postpone, with a public note."""
 
     note = StringField("Note for visitors", validators=[Length(max=500)],
-                       render_kw={"placeholder": "Postponed to the spring"})
+                       description="Optional: why, and what happens next.")
 
 
 class DuplicateForm(FlaskForm):

@@ -29,6 +29,7 @@ from eventsite.admin.forms import (
     SpeakerForm,
     StatusForm,
 )
+from eventsite.confirmation import unconfirmed
 from eventsite.display import wall_time_line
 from eventsite.domain.timezones import (
     AmbiguousWallTimeError,
@@ -79,7 +80,8 @@ def _render_form(form: EventForm, event=None, status: int = 200):
         show_description=request.form.get("action") == "preview",
         known_speakers=listings.speaker_names(),
         known_organisations=listings.organisation_names(),
-        status_form=StatusForm(), duplicate_form=DuplicateForm(), button=EmptyForm()), status
+        cancel_form=StatusForm(prefix="cancel"), postpone_form=StatusForm(prefix="postpone"),
+        duplicate_form=DuplicateForm(), button=EmptyForm()), status
 
 
 def _time_preview(form: EventForm) -> dict:
@@ -192,12 +194,21 @@ def publish_event(event_id: int):
 @bp.post("/events/<int:event_id>/<any(cancel, postpone):action>")
 def change_status(event_id: int, action: str):
     event = _event(event_id)
-    form = StatusForm()
+    form = StatusForm(prefix=action)
     if form.validate_on_submit():
+        done = {"cancel": "cancelled", "postpone": "postponed"}[action]
+        count = registrations.counts(event)
+        told = count["confirmed"] + count["waitlisted"]
+        detail = f"It stays listed, marked as {done}."
+        if told:
+            detail += f" {told} registrant{'s are' if told != 1 else ' is'} told by e-mail."
+        asked = unconfirmed(f"{action.title()} “{event.title}”?", f"Yes, {action} the event",
+                            url_for("admin.edit_event", event_id=event.id), detail)
+        if asked:
+            return asked
         change = event_service.cancel_event if action == "cancel" else \
             event_service.postpone_event
         change(event, form.note.data or "")
-        done = {"cancel": "cancelled", "postpone": "postponed"}[action]
         flash(f"“{event.title}” is {done}. It stays listed, marked as {done}.", "success")
     else:
         flash(" ".join(form.note.errors) or "The note could not be saved.", "error")
@@ -224,6 +235,11 @@ def duplicate_event(event_id: int):
 def delete_event(event_id: int):
     event = _event(event_id)
     if EmptyForm().validate_on_submit():
+        asked = unconfirmed(f"Delete the draft “{event.title}”?", "Yes, delete it",
+                            url_for("admin.edit_event", event_id=event.id),
+                            "This cannot be undone.")
+        if asked:
+            return asked
         try:
             image, title = event.image_id, event.title
             event_service.delete_draft(event)
@@ -262,6 +278,13 @@ def registrants_csv(event_id: int):
 def change_registration(registration_id: int, action: str):
     registration = registrations.by_id(registration_id) or abort(404)
     if EmptyForm().validate_on_submit():
+        if action == "cancel":
+            asked = unconfirmed(f"Cancel {registration.name}'s registration?",
+                                "Yes, cancel it",
+                                url_for("admin.registrants", event_id=registration.event_id),
+                                f"{registration.name} is told by e-mail.")
+            if asked:
+                return asked
         try:
             (registrations.cancel if action == "cancel" else registrations.promote)(
                 registration)
@@ -278,7 +301,8 @@ def message_registrants(event_id: int):
     event = _event(event_id)
     form = MessageForm()
     if form.validate_on_submit():
-        count = registrations.message_registrants(event, form.subject.data, form.body.data)
+        count = registrations.message_registrants(event, form.subject.data, form.body.data,
+                                                  current_user)
         flash(f"Your message is queued for {count} registrant{'s' if count != 1 else ''}; "
               f"its progress is shown below.", "success")
         return redirect(url_for("admin.registrants", event_id=event.id))

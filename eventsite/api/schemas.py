@@ -9,6 +9,7 @@ from eventsite.display import (
     local_start,
     registration_link,
 )
+from eventsite.markdown import markdown_as_text, render_markdown
 from eventsite.models import Event
 from eventsite.urls import site_url
 
@@ -21,6 +22,14 @@ def event_json(event: Event) -> dict:
         "url": site_url("public.event", slug=event.slug),
         "ics_url": site_url("feeds.event", slug=event.slug),
         "summary": event.summary,
+        "description": event.description,  # Markdown, as the organiser wrote it
+        "description_html": str(render_markdown(event.description)),
+        "description_text": markdown_as_text(event.description),
+        "image_url": site_url("public.event_image", name=f"{event.image_id}-large.webp")
+        if event.image_id else None,
+        "image_alt": event.image_alt if event.image_id else None,
+        "venue": {"name": event.venue_name, "address": event.venue_address}
+        if event.venue_name or event.venue_address else None,
         "start": local_start(event).isoformat(),
         "end": local_end(event).isoformat(),
         "start_utc": iso_utc(event.starts_utc),
@@ -42,7 +51,8 @@ def event_json(event: Event) -> dict:
         ],
         "locations": [{"name": loc.name, "url": loc.url} for loc in event.public_locations],
         "registration": registration_link(event),
-        "tags": [tag.name for tag in event.tags],
+        "tags": [tag.name for tag in event.tags],  # as ?tag= takes them
+        "tag_labels": [tag.display_name for tag in event.tags],
     }
 
 

@@ -66,7 +66,13 @@ class Tag(db.Model):
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)  # its address: "reading-group"
+    label: Mapped[str] = mapped_column(String(60), default="", server_default="")
+
+    @property
+    def display_name(self) -> str:
+        """'Reading Group' as first typed; tags from before labels were kept: 'reading group'."""
+        return self.label or self.name.replace("-", " ")
 
 
 class Event(db.Model):
@@ -106,6 +112,7 @@ class Event(db.Model):
     registration_url: Mapped[str] = mapped_column(String(500), default="")
     registration_label: Mapped[str] = mapped_column(String(100), default="")
     image_id: Mapped[str | None] = mapped_column(String(32))  # see services/images.py
+    image_alt: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     # Built-in registration (services/registrations.py).
     capacity: Mapped[int | None]  # None: no limit

@@ -1,6 +1,15 @@
 """Public pages: listings, the event announcement, speakers, organisations, tags."""
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
 from eventsite.pagecache import no_page_cache
 from eventsite.paging import int_arg, position_arg
@@ -20,17 +29,22 @@ def _past_page(query):
     return listings.page_of(listings.past(query), position_arg(), _per_page(), newest_first=True)
 
 
+def _status(page) -> int:
+    """404 for a page past the end of a list (the page says so, and links back)."""
+    return 404 if page.has_prev and not page.items else 200
+
+
 @bp.get("/")
 def index():
     events = listings.page_of(listings.upcoming(), position_arg(), _per_page(),
                                newest_first=False)
-    return render_template("public/index.html", events=events)
+    return render_template("public/index.html", events=events), _status(events)
 
 
 @bp.get("/events/past")
 def past():
     events = listings.page_of(listings.past(), position_arg(), _per_page(), newest_first=True)
-    return render_template("public/past.html", events=events)
+    return render_template("public/past.html", events=events), _status(events)
 
 
 @bp.get("/search")
@@ -85,6 +99,8 @@ def organisation(slug: str):
 @bp.get("/tags/<tag>")
 def tag(tag: str):
     found = listings.tag_by_name(tag) or abort(404)
+    if tag != found.name:  # /tags/Peace: one address per tag
+        return redirect(url_for("public.tag", tag=found.name, **request.args), 301)
     query = listings.with_tag(listings.listed_events(), found.name)
     return render_template("public/tag.html", tag=found,
                            upcoming=listings.first(listings.upcoming(query), 100),

@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 
+from eventsite.confirmation import unconfirmed
 from eventsite.errors import show_on_form
 from eventsite.extensions import limiter
 from eventsite.models import RegistrationStatus
@@ -74,7 +75,8 @@ def manage(token: str):
     registration = _registration(token)
     return render_template("registration/manage.html", registration=registration,
                            event=registration.event, new=request.args.get("new") == "1",
-                           join_links=registrations.private_links(registration.event))
+                           join_links=registrations.private_links(registration.event),
+                           position=registrations.waitlist_position(registration))
 
 
 @bp.get("/r/<token>.ics")
@@ -108,6 +110,11 @@ def confirm(secret: str):
 @bp.post("/r/<token>/cancel")
 def cancel(token: str):
     registration = _registration(token)
+    asked = unconfirmed(f"Cancel your registration for “{registration.event.title}”?",
+                        "Yes, cancel my registration",
+                        url_for("registration.manage", token=token))
+    if asked:
+        return asked
     registrations.cancel(registration)
     flash("Your registration is cancelled. We have sent you an e-mail to say so.", "success")
     return redirect(url_for("registration.manage", token=token))

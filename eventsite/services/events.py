@@ -6,6 +6,7 @@ and the API map onto their own fields.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from eventsite.domain.timezones import (
     UnknownZoneError,
     WallTimeError,
     check_region_zone,
+    format_short_date,
     get_zone,
     to_utc,
     utcnow,
@@ -53,7 +55,7 @@ WEB_URL_MESSAGE = "must be a web address starting with http:// or https://"
 LIMITS = {
     "title": 200, "slug": 120, "summary": 1000, "description": 50_000, "status_note": 500,
     "venue_name": 200, "venue_address": 500, "tag": 60, "name": 200, "affiliation": 500,
-    "url": 500, "label": 100, "location_name": 100,
+    "url": 500, "label": 100, "location_name": 100, "image_alt": 300,
 }
 
 
@@ -110,6 +112,7 @@ class EventInput:
     registration_closes: datetime | None = None
     confirmation_required: bool = False
     image_id: str | None = None  # a stored image (services/images.py)
+    image_alt: str = ""  # what the image shows, for people who cannot see it
     replace_image: bool = False  # whether image_id replaces the event's image
 
 
@@ -314,6 +317,7 @@ def parse_event(record: Mapping) -> EventInput:
         venue_address=check.text(venue, "address", LIMITS["venue_address"],
                                  path="venue.address"),
         fold=check.choice(record, "fold", Fold, None),
+        image_alt=check.text(record, "image_alt", LIMITS["image_alt"]),
     )
     if check.errors:
         raise ValidationError(check.errors)
@@ -479,8 +483,11 @@ def find_or_create_organisation(name: str, url: str = "") -> Organisation:
 
 def find_or_create_tags(names: Iterable[str]) -> list[Tag]:
     """Tags by their normalised name ('East Asia' -> 'east-asia', '中文' stays), created when
-    new."""
-    wanted = list(dict.fromkeys(tag_name(name, LIMITS["tag"]) for name in names))
+    new; the label keeps the spelling first typed ('East Asia'), shown on pages."""
+    typed = {}
+    for name in names:
+        typed.setdefault(tag_name(name, LIMITS["tag"]), " ".join(name.split())[:LIMITS["tag"]])
+    wanted = list(typed)
     existing = {tag.name: tag for tag in db.session.scalars(
         db.select(Tag).where(Tag.name.in_(wanted)))} if wanted else {}
     pending = {t.name: t for t in db.session.new if isinstance(t, Tag)}
@@ -488,8 +495,10 @@ def find_or_create_tags(names: Iterable[str]) -> list[Tag]:
     for name in wanted:
         tag = existing.get(name) or pending.get(name)
         if tag is None:
-            tag = Tag(name=name)
+            tag = Tag(name=name, label=typed[name])
             db.session.add(tag)
+        elif not tag.label:
+            tag.label = typed[name]
         tags.append(tag)
     return tags
 
@@ -520,6 +529,7 @@ def _apply(event: Event, data: EventInput, schedule: _Schedule) -> None:
         event.tags = find_or_create_tags(data.tags)
         if data.replace_image:
             event.image_id = data.image_id
+        event.image_alt = data.image_alt
 
         event.speaker_links = _relink(
             event.speaker_links, "speaker", data.speakers,
@@ -619,7 +629,7 @@ def event_input_from(event: Event, **changes) -> EventInput:
         title=event.title, starts_local=event.starts_local, ends_local=event.ends_local,
         timezone=event.timezone, slug=event.slug, summary=event.summary,
         description=event.description, format=event.format, status=event.status,
-        status_note=event.status_note, tags=[tag.name for tag in event.tags],
+        status_note=event.status_note, tags=[tag.display_name for tag in event.tags],
         display_timezones=event.display_timezones,
         speakers=[SpeakerInput(link.speaker.name, link.speaker.affiliation, link.role)
                   for link in event.speaker_links],
@@ -632,6 +642,7 @@ def event_input_from(event: Event, **changes) -> EventInput:
         registration_opens=local_wall_time(event, event.registration_opens_at),
         registration_closes=local_wall_time(event, event.registration_closes_at),
         venue_name=event.venue_name, venue_address=event.venue_address,
+        image_alt=event.image_alt,
     )
     for key, value in changes.items():
         setattr(data, key, value)
@@ -768,11 +779,23 @@ def local_wall_time(event: Event, instant: datetime | None) -> datetime | None:
     return instant.replace(tzinfo=UTC).astimezone(get_zone(event.timezone)).replace(tzinfo=None)
 
 
+_COPY_SUFFIX = re.compile(r" \((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2}(?: \d{4})?\)$")
+
+
+def copy_title(title: str, starts_local: datetime) -> str:
+    """'Reading group (Tue 8 Dec 2026)': a copy's title says its date, so copies of one event
+    can be told apart in lists (a copy of a copy gets the new date, not two)."""
+    suffix = f" ({format_short_date(starts_local)} {starts_local.year})"
+    base = _COPY_SUFFIX.sub("", title)
+    return base[:LIMITS["title"] - len(suffix)].rstrip() + suffix
+
+
 def duplicate_event(event: Event, days: int = 7) -> Event:
     """A draft copy `days` later at the same local wall time ("same time next week"), which
     stays at 11am in the event's zone even when a clock change falls in between."""
     shift = timedelta(days=days)
     data = event_input_from(event, slug="", status=EventStatus.DRAFT, status_note="",
+                            title=copy_title(event.title, event.starts_local + shift),
                             starts_local=event.starts_local + shift,
                             ends_local=event.ends_local + shift)
     if data.registration_opens:

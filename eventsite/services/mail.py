@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app
@@ -42,20 +42,26 @@ class Attachment:
 
 
 def queue_message(recipient: str, subject: str, text: str, html: str | None = None,
-                  attachments: tuple[Attachment, ...] = ()) -> OutboxMessage:
+                  attachments: tuple[Attachment, ...] = (), answer_to: str = "",
+                  sender_name: str = "") -> OutboxMessage:
     """Add a message to the outbox in the current transaction (the caller commits).
 
     A text/calendar attachment is the message's invitation (or cancellation), sent as Gmail
     and Outlook send theirs: multipart/mixed of multipart/alternative (the text, the HTML and
     the calendar part with its METHOD, where Outlook looks for it) and a copy of the file
     attached as application/ics, which other programs offer to open. Replies go to
-    MAIL_REPLY_TO, the organiser's address."""
+    `answer_to` (an organiser writing to registrants), else MAIL_REPLY_TO, the organiser's
+    address; `sender_name` shows who wrote it ('Ada via eventsite')."""
     config = current_app.config
     message = EmailMessage()
-    message["From"] = config["MAIL_FROM"]
+    sender = config["MAIL_FROM"]
+    if sender_name:
+        address = parseaddr(sender)[1]
+        sender = formataddr((f"{sender_name} via {config['SITE_NAME']}", address))
+    message["From"] = sender
     message["To"] = recipient
-    if reply_to():
-        message["Reply-To"] = reply_to()
+    if answer_to or reply_to():
+        message["Reply-To"] = answer_to or reply_to()
     message["Subject"] = subject
     message["Date"] = format_datetime(utcnow().replace(tzinfo=UTC))
     message["Message-ID"] = make_msgid(domain=config["MAIL_DOMAIN"])

@@ -422,8 +422,9 @@ def _when(event: Event, now: datetime) -> str:
     return "today" if event.starts_local.date() == today else "tomorrow"
 
 
-def message_registrants(event: Event, subject: str, body: str) -> int:
-    """An organiser's message to everyone registered (confirmed, waitlisted or pending)."""
+def message_registrants(event: Event, subject: str, body: str, sender=None) -> int:
+    """An organiser's message to everyone registered (confirmed, waitlisted or pending);
+    replies go to the organiser who wrote it (`sender`, a User)."""
     errors = {}
     if not subject.strip():
         errors["subject"] = "is required"
@@ -441,11 +442,25 @@ def message_registrants(event: Event, subject: str, body: str) -> int:
     broadcast = mail.start_broadcast(event.id, subject.strip())
     for registration in db.session.scalars(db.select(Registration).where(
             Registration.event_id == event.id, Registration.status.in_(ACTIVE))):
-        _queue_mail(registration, "message", subject.strip(), body=body.strip()).broadcast = \
-            broadcast
+        _queue_mail(registration, "message", subject.strip(), body=body.strip(),
+                    reply_to=sender.email if sender else "",
+                    sender_name=sender.name if sender else "").broadcast = broadcast
         broadcast.recipients += 1
     db.session.commit()
     return broadcast.recipients
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the first person on the waitlist; None for anyone not on it."""
+    if registration.status is not RegistrationStatus.WAITLISTED:
+        return None
+    ahead = db.session.scalar(db.select(func.count(Registration.id)).where(
+        Registration.event_id == registration.event_id,
+        Registration.status == RegistrationStatus.WAITLISTED,
+        or_(Registration.created_at < registration.created_at,
+            (Registration.created_at == registration.created_at)
+            & (Registration.id < registration.id))))
+    return ahead + 1
 
 
 # --- what organisers see ----------------------------------------------------------------------
@@ -524,7 +539,8 @@ INVITING = {"confirmed", "promoted"}
 
 
 def _queue_mail(registration: Registration, kind: str, subject: str | None = None,
-                method: str | None = None, **extra) -> OutboxMessage:
+                method: str | None = None, reply_to: str = "", sender_name: str = "",
+                **extra) -> OutboxMessage:
     """Write one message to the outbox. Registrants-only links go in only when the person
     holds a seat as the message is written, and never in a cancellation."""
     event = registration.event
@@ -549,4 +565,5 @@ def _queue_mail(registration: Registration, kind: str, subject: str | None = Non
     return mail.queue_message(
         registration.email, subject or SUBJECTS[kind].format(title=event.title),
         render_template("email/registration.txt", **context),
-        render_template("email/registration.html", **context), attachments)
+        render_template("email/registration.html", **context), attachments,
+        answer_to=reply_to, sender_name=sender_name)

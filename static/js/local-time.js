@@ -5,6 +5,8 @@
   var zone;
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
   var days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+  // "Asia/Tokyo" -> "Tokyo", "America/Argentina/Buenos_Aires" -> "Buenos Aires".
+  var place = zone.split("/").pop().replace(/_/g, " ");
   var months = ["January", "February", "March", "April", "May", "June", "July", "August",
                 "September", "October", "November", "December"];
 
@@ -22,7 +24,7 @@
     var note = document.createElement("span");
     note.className = "your-time";
     note.textContent = "Your time: " + clock(instant) + ", " + days[instant.getDay()] + " " +
-      instant.getDate() + " " + months[instant.getMonth()] + " (" + zone.replace(/_/g, " ") + ")";
+      instant.getDate() + " " + months[instant.getMonth()] + " (" + place + ")";
     el.parentNode.appendChild(note);
   });
 })();

@@ -37,6 +37,7 @@ def test_register_for_the_seed_webinar_and_cancel(new_context, live_server, outp
     page.goto(live_server + personal_url)
     assert page.get_by_role("link", name="https://zoom.us/j/0000000000").is_visible()
     page.screenshot(path=os.path.join(output_path, "personal-page.png"), full_page=True)
+    page.once("dialog", lambda dialog: dialog.accept())  # "Cancel your registration...?"
     page.get_by_role("button", name="Cancel my registration").click()
     assert "Your registration is cancelled" in page.locator(".flash-success").inner_text()
     assert page.locator(".badge").text_content() == "Cancelled"  # shown in capitals by CSS
