@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 
 import pytest
 from PIL import Image
@@ -13,10 +14,14 @@ from eventsite.extensions import db
 from eventsite.models import Event, EventStatus, Registration, RegistrationStatus
 from eventsite.services.errors import ValidationError
 from eventsite.services.events import (
+    LocationInput,
     create_event,
+    event_input_from,
     import_events,
     parse_event,
+    postpone_event,
     recompute_utc,
+    update_event,
 )
 from tests.factories import (
     days_from_today,
@@ -322,3 +327,48 @@ def test_every_message_to_an_attendee_has_the_sites_reply_to(client, smtp):
     event = make_event(title="Talk", registration={"mode": "builtin"})
     register_someone(client, event)
     assert smtp.messages[-1]["Reply-To"] == "team@example.org"
+
+
+# --- 2. change notices say what changed, old → new ----------------------------------------------
+
+def _bodies(message) -> tuple[str, str]:
+    return (message.get_body(("plain",)).get_content(),
+            message.get_body(("html",)).get_content())
+
+
+def test_a_postponement_says_postponed_with_the_note(client, smtp):
+    event = make_event(title="Talk", registration={"mode": "builtin"})
+    register_someone(client, event)
+    postpone_event(event, "The speaker is ill; a new date soon.")
+    notice = smtp.messages[-1]
+    assert notice["Subject"] == "Postponed: Talk"
+    text, html = _bodies(notice)
+    assert '"Talk" has been postponed. From the organisers: The speaker is ill; a new date ' \
+           'soon.' in text
+    assert "- Status: going ahead → postponed" in text
+    assert "has been postponed" in html and "The speaker is ill" in html
+
+
+def test_a_time_change_shows_the_old_time_and_the_new(client, smtp):
+    event = make_event(title="Talk", registration={"mode": "builtin"},
+                       start="2026-12-01T11:00", end="2026-12-01T13:00")
+    register_someone(client, event)
+    update_event(event, event_input_from(event, starts_local=datetime(2026, 12, 2, 14),
+                                         ends_local=datetime(2026, 12, 2, 16)))
+    notice = smtp.messages[-1]
+    assert notice["Subject"] == \
+        "Changed: Talk: date Tue 1 Dec → Wed 2 Dec; time 11am EST → 2pm EST"
+    text, html = _bodies(notice)
+    assert "- Date: Tuesday 1 December 2026 → Wednesday 2 December 2026" in text
+    assert "- Time: 11am EST, 8am PST, 4pm GMT, 5pm CET → 2pm EST, 11am PST, 7pm GMT, " \
+           "8pm CET" in text
+    assert "11am EST, 8am PST, 4pm GMT, 5pm CET</span>" in html
+
+
+def test_a_new_place_is_named(client, smtp):
+    event = make_event(title="Talk", registration={"mode": "builtin"},
+                       locations=[{"name": "Zoom", "url": "https://zoom.us/j/1"}])
+    register_someone(client, event)
+    update_event(event, event_input_from(event, locations=[
+        LocationInput("Jitsi", "https://meet.jit.si/talk")]))
+    assert smtp.messages[-1]["Subject"] == "Changed: Talk: where Zoom → Jitsi"

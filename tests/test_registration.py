@@ -225,7 +225,7 @@ def test_changes_reach_registrants_calendars(client, app, smtp):
     event_service.update_event(event, event_service.event_input_from(
         event, starts_local=moved, ends_local=moved + timedelta(hours=2)))
     update = smtp.to("ana@example.org")[-1]
-    assert update["Subject"] == "Changed: Korea webinar"
+    assert update["Subject"] == "Changed: Korea webinar: time 11am EST → 12pm EST"
     (entry,) = icaljs(parts(update)["text/calendar"].get_content().encode())["events"]
     assert entry["sequence"] == 1 and entry["start_utc"] == iso_utc(event.starts_utc)
     event_service.cancel_event(event, "The speakers cannot travel.")
@@ -412,7 +412,8 @@ def test_only_people_with_a_seat_get_an_updated_invitation(client, app, smtp):
     event_service.update_event(event, event_service.event_input_from(
         event, starts_local=moved, ends_local=moved + timedelta(hours=2)))
     seat, wait = smtp.to("seat@example.org")[-1], smtp.to("wait@example.org")[-1]
-    assert seat["Subject"] == wait["Subject"] == "Changed: Korea webinar"
+    assert seat["Subject"] == wait["Subject"] == \
+        "Changed: Korea webinar: time 11am EST → 12pm EST"
     assert parts(seat)["text/calendar"].get_param("method") == "REQUEST"
     assert "text/calendar" not in parts(wait)  # no seat, nothing to put in a calendar
     assert [m["Subject"] for m in smtp.to("unconfirmed@example.org")] == [
@@ -426,7 +427,7 @@ def test_recompute_utc_tells_registrants_when_an_instant_moves(client, app, smtp
     db.session.commit()
     assert "1 event(s) moved" in runner.invoke(args=["recompute-utc"]).output
     update = smtp.to("ana@example.org")[-1]
-    assert update["Subject"] == "Changed: Korea webinar"
+    assert update["Subject"] == "Changed: Korea webinar: time 10am EST → 11am EST"
     (entry,) = icaljs(parts(update)["text/calendar"].get_content().encode())["events"]
     assert entry["start_utc"] == iso_utc(event.starts_utc) and entry["sequence"] == 1
 

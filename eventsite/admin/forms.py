@@ -104,8 +104,8 @@ class EventForm(FlaskForm):
     date = DateField("Date", validators=[InputRequired(message="Give the date.")])
     start_time = TimeField("Starts", validators=[InputRequired(message="Give a start time.")])
     end_time = TimeField("Ends", validators=[Optional()])
-    end_date = DateField("End date", validators=[Optional()],
-                         description="Only for an event that ends on a later day.")
+    end_date = DateField("Finishes on", validators=[Optional()],
+                         description="Only for an event that goes on past midnight.")
     duration = IntegerField("or lasts (minutes)", validators=[Optional(), NumberRange(1, 44640)])
     fold = RadioField("This time happens twice that day: which one?", choices=[
         SelectChoice("", "Not chosen"), SelectChoice(Fold.EARLIER.value, "The earlier"),

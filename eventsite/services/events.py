@@ -47,7 +47,7 @@ from eventsite.models import (
     SpeakerRole,
     Tag,
 )
-from eventsite.services import images, mail, registrations
+from eventsite.services import changes, images, mail, registrations
 from eventsite.services.errors import ValidationError
 
 YEARS = (1900, 2200)  # an event's dates: a typo like 0202 or 20261 is caught here
@@ -571,15 +571,15 @@ def _material(event: Event) -> tuple:
             tuple((loc.name, loc.url, loc.visibility) for loc in event.locations))
 
 
-def _touch(event: Event, before: tuple) -> list:
+def _touch(event: Event, before: tuple, told: dict) -> list:
     """Record an edit: always a new updated_at, and a new revision when time, place or status
-    changed (it becomes the iCalendar SEQUENCE) — which registrants are then told about.
-    Returns the messages queued for them."""
+    changed (it becomes the iCalendar SEQUENCE) — which registrants are then told about,
+    old → new (`told`: the facts they were told before). Returns the messages queued."""
     event.updated_at = utcnow()
     if _material(event) == before:
         return []
     event.revision += 1
-    return registrations.notify_change(event)
+    return registrations.notify_change(event, changes.compare(told, changes.facts(event)))
 
 
 def update_event(event: Event, data: EventInput) -> Event:
@@ -591,9 +591,9 @@ def update_event(event: Event, data: EventInput) -> Event:
         if _slug_taken(data.slug, exclude_id=event.id):
             raise ValidationError({"slug": f"“{data.slug}” is already used by another event"})
         event.slug = data.slug
-    before = _material(event)
+    before, told = _material(event), changes.facts(event)
     _apply(event, data, schedule)
-    messages = _touch(event, before)
+    messages = _touch(event, before, told)
     if event.registration_mode is RegistrationMode.BUILTIN:
         db.session.flush()
         messages += registrations.fill_waitlist(event)  # the capacity may have been raised
@@ -606,9 +606,9 @@ def set_status(event: Event, status: EventStatus, note: str = "") -> Event:
     """Publish, cancel or postpone an event, with an optional public note."""
     if len(note) > LIMITS["status_note"]:
         raise ValidationError({"status_note": f"is too long (at most {LIMITS['status_note']})"})
-    before = _material(event)
+    before, told = _material(event), changes.facts(event)
     event.status, event.status_note = status, note.strip()
-    messages = _touch(event, before)
+    messages = _touch(event, before, told)
     db.session.commit()
     mail.deliver_now(messages)
     return event
@@ -754,9 +754,12 @@ def recompute_utc() -> RecomputeResult:
             result.invalid.append((event, str(error)))
             continue
         if (schedule.starts_utc, schedule.ends_utc) != (event.starts_utc, event.ends_utc):
+            told = changes.facts(event)
             event.starts_utc, event.ends_utc = schedule.starts_utc, schedule.ends_utc
             event.revision += 1
-            messages += registrations.notify_change(event)  # their calendars must move too
+            # Their calendars must move too.
+            messages += registrations.notify_change(
+                event, changes.compare(told, changes.facts(event)))
             result.moved.append(event)
     db.session.commit()
     mail.deliver_now(messages)

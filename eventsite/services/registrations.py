@@ -34,7 +34,7 @@ from eventsite.models import (
     RegistrationStatus,
 )
 from eventsite.models.registration import new_token
-from eventsite.services import mail
+from eventsite.services import changes, mail
 from eventsite.services.accounts import normalise_email
 from eventsite.services.errors import ValidationError
 from eventsite.services.feeds import calendar_entry, calendar_info, record_of, site_span
@@ -360,18 +360,20 @@ def _fill_free_seats(event: Event) -> list[OutboxMessage]:
 
 # --- when the event changes -------------------------------------------------------------------
 
-def notify_change(event: Event) -> list[OutboxMessage]:
+def notify_change(event: Event, what: list | None = None) -> list[OutboxMessage]:
     """Time, place or status changed: everyone with a seat gets the updated invitation
     (SEQUENCE raised; METHOD:CANCEL when the event is cancelled), and the waitlist is told
     without one (they have no seat to put in a calendar). Addresses not yet confirmed get
-    nothing. Committed by the caller."""
+    nothing. The subject and body say what changed, old → new (`what`, from
+    services/changes.py). Committed by the caller."""
     _lock(event)  # nobody's seat changes while the notices are written
+    what = what or []
     cancelled = event.status is EventStatus.CANCELLED
-    subject = f"{'Cancelled' if cancelled else 'Changed'}: {event.title}"
+    subject = changes.subject(event.title, event.status, what)
     kind = "event_cancelled" if cancelled else "event_changed"
     return [_queue_mail(registration, kind, subject,
                         method=("CANCEL" if cancelled else "REQUEST")
-                        if registration.holds_seat else None)
+                        if registration.holds_seat else None, changes=what)
             for registration in db.session.scalars(
                 db.select(Registration).where(Registration.event_id == event.id,
                                               Registration.status.in_(
