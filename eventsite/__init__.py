@@ -69,10 +69,23 @@ def configure_defaults(app: Flask) -> None:
     if app.config.get("PROXY_HOPS"):
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    # Before CSRF protection reads the form (registered later), so that it applies there too.
+    app.before_request(_event_form_upload_limit)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         path = Path(app.instance_path) / "eventsite.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+
+
+EVENT_FORMS = ("admin.new_event", "admin.edit_event")
+
+
+def _event_form_upload_limit() -> None:
+    """The event form may carry an over-large image: read it, to refuse it beside its field."""
+    from flask import current_app, request
+
+    if request.endpoint in EVENT_FORMS:
+        request.max_content_length = current_app.config["EVENT_FORM_MAX_BYTES"]
 
 
 def register_extensions(app: Flask) -> None:

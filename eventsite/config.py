@@ -123,6 +123,9 @@ class Config:
         # Uploaded event images: checked, re-encoded and kept under instance/uploads.
         self.MAX_IMAGE_BYTES = int(env.get("MAX_IMAGE_MB", "5")) * 1024 * 1024
         self.MAX_CONTENT_LENGTH = self.MAX_IMAGE_BYTES + 1024 * 1024
+        # The event form alone takes more, so that an image over MAX_IMAGE_MB is refused
+        # next to its field, with the rest of the form kept, rather than by a bare 413.
+        self.EVENT_FORM_MAX_BYTES = max(64 * 1024 * 1024, 4 * self.MAX_CONTENT_LENGTH)
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or None  # default: instance/uploads
 
         # E-mail. With no MAIL_SERVER, messages are written to instance/outbox/ as .eml files.

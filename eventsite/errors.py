@@ -37,6 +37,15 @@ def register(app: Flask) -> None:
                              "minute, then try again.")
         return http_error(error)
 
+    @app.errorhandler(413)
+    def too_large(error: HTTPException):
+        limit = app.config["MAX_IMAGE_BYTES"] / (1024 * 1024)
+        error.description = (f"What you sent is too large: an image may be at most "
+                             f"{limit:.2g} MB. "
+                             f"Go back (your browser keeps what you typed) and choose a "
+                             f"smaller image.")
+        return http_error(error)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if _wants_json():

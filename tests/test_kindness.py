@@ -23,6 +23,7 @@ from eventsite.services.events import (
     recompute_utc,
     update_event,
 )
+from eventsite.services.listings import count_events
 from tests.factories import (
     days_from_today,
     event_record,
@@ -372,3 +373,40 @@ def test_a_new_place_is_named(client, smtp):
     update_event(event, event_input_from(event, locations=[
         LocationInput("Jitsi", "https://meet.jit.si/talk")]))
     assert smtp.messages[-1]["Subject"] == "Changed: Talk: where Zoom → Jitsi"
+
+
+# --- 4. images: errors beside the field, nothing chosen is lost ----------------------------------
+
+# (Under 500 kB: a larger body makes the test client spool it to a file it leaves open.)
+@pytest.mark.settings(MAX_IMAGE_BYTES=100_000, MAX_CONTENT_LENGTH=200_000,
+                      EVENT_FORM_MAX_BYTES=8 * 1024 * 1024)
+def test_an_image_over_the_limit_is_refused_beside_the_field_keeping_the_form(client,
+                                                                              organiser):
+    big = io.BytesIO(b"\0" * 400_000)  # over the site's whole request limit
+    response = new_event(client, title="Kept title", image=(big, "huge.png"))
+    assert response.status_code == 422
+    assert field_errors(response)["image"] == "Image is too large: at most 0.095 MB"
+    html = response.get_data(as_text=True)
+    assert 'value="Kept title"' in html
+    assert count_events() == 0
+
+
+def test_a_chosen_image_survives_an_error_elsewhere(client, organiser):
+    response = new_event(client, title="", image=(png(), "stage.png"))
+    assert response.status_code == 422 and "title" in field_errors(response)
+    pending = re.search(r'name="pending_image" type="hidden" value="([0-9a-f]{32})"',
+                        response.get_data(as_text=True)).group(1)
+    assert "The image you chose is kept" in response.get_data(as_text=True)
+    response = new_event(client, title="Now with a title", pending_image=pending)
+    assert response.status_code == 302, field_errors(response)
+    assert db.session.scalar(db.select(Event)).image_id == pending
+    # Another form cannot take that image now that an event uses it.
+    response = new_event(client, title="Another", pending_image=pending)
+    assert db.session.scalar(db.select(Event).where(Event.title == "Another")).image_id is None
+
+
+def test_a_request_too_large_even_for_the_form_gets_a_kind_page(client, organiser, app):
+    app.config["EVENT_FORM_MAX_BYTES"] = 1000
+    response = new_event(client, image=(png(), "stage.png"))
+    assert response.status_code == 413
+    assert "Go back (your browser keeps what you typed)" in page_text(response)

@@ -16,6 +16,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -141,6 +142,8 @@ class EventForm(FlaskForm):
     image = FileField("Image", description="JPEG, PNG, WebP or GIF, at most 5 MB.",
                       render_kw={"accept": "image/jpeg,image/png,image/webp,image/gif"})
     remove_image = BooleanField("Remove the current image")
+    # An image chosen in an earlier try of this form, kept while other fields are corrected.
+    pending_image = HiddenField()
     image_alt = StringField("What the image shows", validators=[Length(max=300)],
                             description="For people who cannot see it, e.g. “The three "
                                         "speakers on a panel”. Leave empty for decoration.")

@@ -113,11 +113,9 @@ def _save(form: EventForm, event=None):
         status = EventStatus.PUBLISHED if publish else EventStatus.DRAFT
     else:
         status = EventStatus.PUBLISHED if publish else event.status
-    new_image = None
+    new_image = form.pending_image.data or None
     try:
         data = form.event_input(status)
-        if form.image.data:
-            new_image = images.store_event_image(form.image.data.stream)
         if new_image or form.remove_image.data:
             data.image_id, data.replace_image = new_image, True
         if event is None:
@@ -128,17 +126,43 @@ def _save(form: EventForm, event=None):
             if data.replace_image and old_image:
                 images.delete_event_image(old_image)
     except ValidationError as error:
-        images.delete_event_image(new_image)
-        form.show_errors(error.errors)
+        form.show_errors(error.errors)  # the chosen image stays chosen (pending_image)
         return None
     return event
+
+
+def _submitted(form: EventForm) -> bool:
+    """Whether the form was posted to be saved and holds nothing to correct; any image
+    chosen is kept either way."""
+    if request.method != "POST":
+        return False
+    valid = form.validate_on_submit()
+    _keep_image(form)  # after validation, which resets every field's errors
+    return valid and not form.refused and request.form.get("action") != "preview"
+
+
+def _keep_image(form: EventForm) -> None:
+    """Store an image chosen with this submission at once, so that it survives errors in
+    other fields: the form carries its id (pending_image) until the event is saved."""
+    pending = images.unclaimed_image(form.pending_image.data)
+    if form.image.data:
+        try:
+            stored = images.store_event_image(form.image.data.stream)
+        except ValidationError as error:
+            form.show_errors(error.errors)
+        else:
+            images.delete_event_image(pending)  # replaced by the new choice
+            pending = stored
+        finally:
+            form.image.data.close()  # a large upload is a temporary file: close it now
+    form.pending_image.data = pending or ""
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
 def new_event():
     site_zones = current_app.config["DISPLAY_TIMEZONES"]
     form = EventForm() if request.method == "POST" else EventForm.for_event(None, site_zones)
-    if form.validate_on_submit() and request.form.get("action") != "preview":
+    if _submitted(form):
         event = _save(form)
         if event:
             flash(f"“{event.title}” is saved as "
@@ -153,7 +177,7 @@ def edit_event(event_id: int):
     event = _event(event_id)
     site_zones = current_app.config["DISPLAY_TIMEZONES"]
     form = EventForm() if request.method == "POST" else EventForm.for_event(event, site_zones)
-    if form.validate_on_submit() and request.form.get("action") != "preview":
+    if _submitted(form):
         if _save(form, event):
             flash(f"“{event.title}” is saved.", "success")
             return redirect(url_for("admin.edit_event", event_id=event.id))

@@ -37,8 +37,8 @@ def store_event_image(stream: BinaryIO, field: str = "image") -> str:
     """Check an uploaded image and keep it in two sizes; returns its stored id."""
     data = stream.read(current_app.config["MAX_IMAGE_BYTES"] + 1)
     if len(data) > current_app.config["MAX_IMAGE_BYTES"]:
-        limit = current_app.config["MAX_IMAGE_BYTES"] // (1024 * 1024)
-        raise ValidationError({field: f"is too large: at most {limit} MB"})
+        limit = current_app.config["MAX_IMAGE_BYTES"] / (1024 * 1024)
+        raise ValidationError({field: f"is too large: at most {limit:.2g} MB"})
     image = _open_checked(data, field)
     image_id = uuid.uuid4().hex
     folder = upload_folder()
@@ -107,6 +107,18 @@ def delete_event_image(image_id: str | None) -> None:
         return
     for size in SIZES:
         (upload_folder() / f"{image_id}-{size}.webp").unlink(missing_ok=True)
+
+
+def unclaimed_image(image_id: str | None) -> str | None:
+    """`image_id` if it names a stored image that no event uses yet (one uploaded with a form
+    that then needed correcting), else None: a form may not point at another event's file."""
+    from eventsite.extensions import db
+    from eventsite.models import Event
+
+    if not image_id or image_path(f"{image_id}-large.webp") is None:
+        return None
+    used = db.session.scalar(db.select(Event.id).where(Event.image_id == image_id).limit(1))
+    return None if used else image_id
 
 
 def image_path(name: str) -> Path | None:

@@ -30,6 +30,27 @@
     });
   });
 
+  // An image over the limit is refused here, beside its field, before anything is sent.
+  var image = document.getElementById("image");
+  var imageMax = Number(form.dataset.imageMax || 0);
+  if (image && imageMax) {
+    image.addEventListener("change", function () {
+      var old = document.getElementById("image-size-error");
+      if (old) { old.remove(); }
+      var file = image.files && image.files[0];
+      if (!file || file.size <= imageMax) { return; }
+      var error = document.createElement("p");
+      error.className = "error";
+      error.id = "image-size-error";
+      error.textContent = "Image is too large (" + (file.size / 1048576).toFixed(1) +
+        " MB): at most " + Math.floor(imageMax / 1048576) + " MB.";
+      image.value = "";
+      image.setAttribute("aria-invalid", "true");
+      image.setAttribute("aria-describedby", "image-size-error");
+      image.parentNode.appendChild(error);
+    });
+  }
+
   var output = document.getElementById("time-preview");
   var fields = ["date", "start_time", "timezone", "display_timezones"].map(function (id) {
     return document.getElementById(id);
