@@ -29,22 +29,17 @@ def _past_page(query):
     return listings.page_of(listings.past(query), position_arg(), _per_page(), newest_first=True)
 
 
-def _status(page) -> int:
-    """404 for a page past the end of a list (the page says so, and links back)."""
-    return 404 if page.has_prev and not page.items else 200
-
-
 @bp.get("/")
 def index():
     events = listings.page_of(listings.upcoming(), position_arg(), _per_page(),
                                newest_first=False)
-    return render_template("public/index.html", events=events), _status(events)
+    return render_template("public/index.html", events=events)
 
 
 @bp.get("/events/past")
 def past():
     events = listings.page_of(listings.past(), position_arg(), _per_page(), newest_first=True)
-    return render_template("public/past.html", events=events), _status(events)
+    return render_template("public/past.html", events=events)
 
 
 @bp.get("/search")
