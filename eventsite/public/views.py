@@ -4,11 +4,8 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    redirect,
     render_template,
-    request,
     send_file,
-    url_for,
 )
 
 from eventsite.pagecache import no_page_cache
@@ -94,8 +91,6 @@ def organisation(slug: str):
 @bp.get("/tags/<tag>")
 def tag(tag: str):
     found = listings.tag_by_name(tag) or abort(404)
-    if tag != found.name:  # /tags/Peace: one address per tag
-        return redirect(url_for("public.tag", tag=found.name, **request.args), 301)
     query = listings.with_tag(listings.listed_events(), found.name)
     return render_template("public/tag.html", tag=found,
                            upcoming=listings.first(listings.upcoming(query), 100),
