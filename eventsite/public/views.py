@@ -1,12 +1,6 @@
 """Public pages: listings, the event announcement, speakers, organisations, tags."""
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    render_template,
-    send_file,
-)
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 
 from eventsite.pagecache import no_page_cache
 from eventsite.paging import int_arg, position_arg

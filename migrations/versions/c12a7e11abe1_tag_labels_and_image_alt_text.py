@@ -1,7 +1,7 @@
 """tag labels and image alt text
 
 Revision ID: c12a7e11abe1
-Revises: af8815e5d7b1
+Revises: c7d15e4a0f21
 Create Date: 2026-11-24 18:50:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'c12a7e11abe1'
-down_revision = 'af8815e5d7b1'
+down_revision = 'c7d15e4a0f21'
 branch_labels = None
 depends_on = None
 
