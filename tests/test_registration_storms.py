@@ -68,7 +68,8 @@ def test_one_registration_cancelled_twenty_times_at_once(app, database_url):
         visitors = [Browser(base) for _ in range(20)]
         tokens = [v.token(f"/r/{token}") for v in visitors]
         statuses = together([
-            lambda v=v, t=t: v.post(f"/r/{token}/cancel", {"csrf_token": t})
+            lambda v=v, t=t: v.post(f"/r/{token}/cancel", {"csrf_token": t,
+                                                                "confirmed": "1"})
             for v, t in zip(visitors, tokens, strict=True)])
     assert statuses == [302] * 20
     assert check_invariants(event.id) == {"confirmed": 5, "waitlisted": 2, "cancelled": 1}
@@ -102,7 +103,8 @@ def test_cancellations_racing_new_sign_ups(app, database_url):
         cancel_forms = [(b, tok, b.token(f"/r/{tok}")) for b, tok in cancellers]
         newcomers = [Browser(base) for _ in range(15)]
         sign_up_tokens = [b.token(f"/events/{event.slug}") for b in newcomers]
-        actions = [lambda b=b, tok=tok, t=t: b.post(f"/r/{tok}/cancel", {"csrf_token": t})
+        actions = [lambda b=b, tok=tok, t=t: b.post(f"/r/{tok}/cancel",
+                                                   {"csrf_token": t, "confirmed": "1"})
                    for b, tok, t in cancel_forms]
         actions += [lambda b=b, t=t, n=n: b.post(f"/events/{event.slug}/register", {
             "csrf_token": t, "name": f"New {n}", "email": f"new{n}@example.org",
@@ -159,7 +161,8 @@ def test_capacity_edits_racing_cancellations(app, database_url):
         cancel_forms = [(b, tok, b.token(f"/r/{tok}")) for b, tok in attendees]
         actions = [lambda f=f: organiser.post(f"/admin/events/{event.id}/edit", f)
                    for f in edits]
-        actions += [lambda b=b, tok=tok, t=t: b.post(f"/r/{tok}/cancel", {"csrf_token": t})
+        actions += [lambda b=b, tok=tok, t=t: b.post(f"/r/{tok}/cancel",
+                                                   {"csrf_token": t, "confirmed": "1"})
                     for b, tok, t in cancel_forms]
         statuses = together(actions)
     # An edit to fewer seats than are taken by then is refused (422, next to the field).

@@ -297,7 +297,7 @@ def test_a_title_with_a_line_break_is_refused_and_sign_ups_keep_working(client, 
     response = client.post("/admin/events/new",
                            data=seed_webinar_form(token, title="Korea\r\nBcc: x@example.org"))
     assert response.status_code == 422
-    assert field_errors(response)["title"] == "must be on one line"
+    assert field_errors(response)["title"] == "Title must be on one line"
     with pytest.raises(ValidationError) as refused:
         make_event(title="Bell\x07")
     assert refused.value.errors == {"title": "must not contain control characters"}
