@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import io
 import signal
 import sys
 import threading
@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from eventsite.domain.jsonstream import JSONStreamError, iter_json_array
 from eventsite.services import accounts, listings, mail, registrations
 from eventsite.services import events as event_service
 from eventsite.services.errors import ValidationError
@@ -20,17 +21,29 @@ from eventsite.services.errors import ValidationError
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_events_command(file: Path) -> None:
     """Import events from a JSON file: all of them, or none if any is at fault."""
-    try:
-        records = json.loads(file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise click.ClickException(f"{file} is not valid JSON: {error}") from None
-    total = len(records) if isinstance(records, list) else 0
-    try:
-        with click.progressbar(length=total, label="Importing events", file=None) as bar:
-            created = event_service.import_events(records, progress=bar.update)
-    except event_service.ImportRefused as error:
-        raise click.ClickException(f"Nothing imported: {error}") from None
-    click.echo(f"Imported {len(created)} event{'s' if len(created) != 1 else ''}.")
+    place = {"line": 0}
+
+    with file.open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8") as text, \
+            click.progressbar(length=file.stat().st_size, label="Importing events",
+                              file=None) as bar:
+        def records():
+            """The file's events one at a time, the bar following the bytes read."""
+            read = 0
+            for record, line in iter_json_array(text):
+                place["line"] = line
+                bar.update(raw.tell() - read)
+                read = raw.tell()
+                yield record
+
+        try:
+            count = event_service.import_events(records())
+        except JSONStreamError as error:
+            raise click.ClickException(f"Nothing imported: {file}, line {error.line}, column "
+                                       f"{error.column}: {error.message}") from None
+        except event_service.ImportRefused as error:
+            raise click.ClickException(f"Nothing imported: {error} (line {place['line']} of "
+                                       f"{file})") from None
+    click.echo(f"Imported {count} event{'s' if count != 1 else ''}.")
 
 
 @click.command("recompute-utc")
@@ -61,8 +74,8 @@ def seed_demo_command() -> None:
     if listings.count_events():
         click.echo("The database already holds events; demo data not loaded.")
         return
-    created = event_service.import_events(demo_records())
-    click.echo(f"Loaded {len(created)} demo events.")
+    count = event_service.import_events(demo_records())
+    click.echo(f"Loaded {count} demo events.")
 
 
 @click.command("create-organiser")

@@ -104,10 +104,16 @@ def test_not_json_or_not_a_list(runner, tmp_path):
     path = tmp_path / "bad.json"
     path.write_text("{nope", encoding="utf-8")
     result = runner.invoke(args=["import-events", str(path)])
-    assert result.exit_code != 0 and "is not valid JSON" in result.output
+    assert result.exit_code != 0 and "line 1, column 1: an import file must hold a JSON list" \
+        in result.output
     result = runner.invoke(args=["import-events", write(tmp_path, {"title": "x"})])
     assert result.exit_code != 0
-    assert "Nothing imported: file: must hold a JSON list of events" in result.output
+    assert "Nothing imported:" in result.output and "must hold a JSON list of events" \
+        in result.output
+    path.write_text(f'[{json.dumps(event_record())},\n {{"title": tru}}]', encoding="utf-8")
+    result = runner.invoke(args=["import-events", str(path)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert f"Nothing imported: {path}, line 2, column 12: Expecting value" in result.output
 
 
 def test_seed_demo_fills_an_empty_database_once(runner):
@@ -137,3 +143,34 @@ def test_an_event_lasts_at_most_a_month(runner, tmp_path):
     result = runner.invoke(args=["import-events", write(tmp_path, [record])])
     assert result.exit_code != 0
     assert "end: is too far after the start: an event lasts at most 31 days" in result.output
+
+
+def test_a_fault_after_earlier_batches_were_written_still_saves_nothing(runner, tmp_path,
+                                                                        monkeypatch):
+    from eventsite.services import events as event_service
+
+    monkeypatch.setattr(event_service, "IMPORT_BATCH", 3)
+    records = [event_record(title=f"Talk {n}", speakers=[{"name": "Ada Lovelace"}],
+                            tags=["Peace"]) for n in range(8)]
+    records.append(event_record(title="Broken", timezone="Mars/Base"))
+    result = runner.invoke(args=["import-events", write(tmp_path, records)])
+    assert "Nothing imported: event 9 (“Broken”)" in result.output and "(line 1 of" in result.output
+    assert count_events() == 0
+    assert db.session.scalar(db.select(Speaker)) is None
+    result = runner.invoke(args=["import-events", write(tmp_path, records[:-1])])
+    assert "Imported 8 events." in result.output
+    # One speaker and one tag across every batch; derived slugs stay unique across batches.
+    assert [s.name for s in db.session.scalars(db.select(Speaker))] == ["Ada Lovelace"]
+    assert len(set(db.session.scalars(db.select(Event.slug)))) == 8
+
+
+def test_deep_nesting_and_other_bytes_are_refused_with_their_place(runner, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text(f'[{json.dumps(event_record())},\n  {{"title": {"[" * 100_000}', "utf-8")
+    result = runner.invoke(args=["import-events", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{path}, line 2, column 3: this event is nested too deeply" in result.output
+    path.write_bytes(b'[{"title": "caf\xe9"}]')
+    result = runner.invoke(args=["import-events", str(path)])
+    assert result.exit_code == 1 and "the file is not UTF-8 text" in result.output
+    assert count_events() == 0

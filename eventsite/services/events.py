@@ -437,13 +437,19 @@ def _slug_taken(slug: str, exclude_id: int | None = None) -> bool:
     return db.session.scalar(query) is not None
 
 
-def _unique_slug(base: str, taken: Callable[[str], bool]) -> str:
+def _unique_slug(base: str, taken: Callable[[str], bool],
+                 next_suffix: dict[str, int] | None = None) -> str:
+    """`base`, or `base-2`, `base-3`...: the first not taken. With `next_suffix` (an import's),
+    the count goes on from where the last event of that title stopped, instead of from 2."""
     base = base or "event"
-    candidate, n = base, 2
+    n = next_suffix.get(base, 2) if next_suffix is not None else 2
+    candidate = base if n == 2 else base[: LIMITS["slug"] - len(f"-{n}")] + f"-{n}"
     while taken(candidate):
         suffix = f"-{n}"
         candidate = base[: LIMITS["slug"] - len(suffix)] + suffix
         n += 1
+    if next_suffix is not None:
+        next_suffix[base] = n
     return candidate
 
 
@@ -455,19 +461,35 @@ def _find_or_create_named(model, name: str, detail: str, value: str):
     """
     name = " ".join(name.split())
     key = name.casefold()
-    pending = [row for row in db.session.new if isinstance(row, model)]
-    found = next((row for row in pending if row.name.casefold() == key), None)
-    if found is None:
+    kept = db.session.info.get("import_names")  # an import's: no rescans of what it added
+    if kept is not None:
+        found, pending = kept.get((model, key)), []
+        if found is None:
+            # The import's index of the rows already stored: one query per kind, not one scan
+            # of the table per new name.
+            if (model, None) not in kept:
+                kept[(model, None)] = {stored.casefold(): row_id for row_id, stored
+                                       in db.session.execute(db.select(model.id, model.name))}
+            if (row_id := kept[(model, None)].get(key)) is not None:
+                found = db.session.get(model, row_id)
+    else:
+        pending = [row for row in db.session.new if isinstance(row, model)]
+        found = next((row for row in pending if row.name.casefold() == key), None)
+    if found is None and kept is None:
         found = db.session.scalar(db.select(model).where(or_(
             model.name == name, func.lower(model.name) == name.lower())).limit(1))
     if found is None:
-        taken = {row.slug for row in pending}
+        taken = {row.slug for row in pending} if kept is None else kept.setdefault(
+            (model, "slugs"), set())
         slug = _unique_slug(slugify(name) or model.__name__.lower(), lambda s: s in taken or (
             db.session.scalar(db.select(model.id).where(model.slug == s)) is not None))
+        taken.add(slug)
         found = model(name=name, slug=slug, **{detail: value})
         db.session.add(found)
     elif value and not getattr(found, detail):
         setattr(found, detail, value)
+    if kept is not None:
+        kept[(model, key)] = found
     return found
 
 
@@ -488,17 +510,24 @@ def find_or_create_tags(names: Iterable[str]) -> list[Tag]:
     for name in names:
         typed.setdefault(tag_name(name, LIMITS["tag"]), " ".join(name.split())[:LIMITS["tag"]])
     wanted = list(typed)
+    kept = db.session.info.get("import_names")  # an import's: no rescans of what it added
+    if kept is not None:
+        pending = {name: kept[(Tag, name)] for name in wanted if (Tag, name) in kept}
+    else:
+        pending = {t.name: t for t in db.session.new if isinstance(t, Tag)}
+    missing = [name for name in wanted if name not in pending]
     existing = {tag.name: tag for tag in db.session.scalars(
-        db.select(Tag).where(Tag.name.in_(wanted)))} if wanted else {}
-    pending = {t.name: t for t in db.session.new if isinstance(t, Tag)}
+        db.select(Tag).where(Tag.name.in_(missing)))} if missing else {}
     tags = []
     for name in wanted:
-        tag = existing.get(name) or pending.get(name)
+        tag = pending.get(name) or existing.get(name)
         if tag is None:
             tag = Tag(name=name, label=typed[name])
             db.session.add(tag)
         elif not tag.label:
             tag.label = typed[name]
+        if kept is not None:
+            kept[(Tag, name)] = tag
         tags.append(tag)
     return tags
 
@@ -692,12 +721,38 @@ class ImportRefused(ValidationError):
         return f"event {self.index + 1}{name}: {details}"
 
 
-def import_events(records: list, progress: Callable[[int], None] | None = None) -> list[Event]:
-    """Import a list of event records: all of them, or none (ImportRefused names the fault)."""
-    if not isinstance(records, list):
+IMPORT_BATCH = 500  # events written to the database at a time (the transaction stays one)
+
+
+def import_events(records: Iterable, progress: Callable[[int], None] | None = None) -> int:
+    """Import event records, read one at a time: all of them, or none (ImportRefused names
+    the fault). Returns how many were imported.
+
+    `records` may be a list or a stream (a generator over a file), so memory does not grow
+    with the file: events are written in batches within one transaction and then let go, and
+    speakers, organisations, tags and slugs are looked up in dictionaries kept for the
+    import, so each record costs the same however many came before it.
+    """
+    if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
         raise ImportRefused(-1, "", {"file": "must hold a JSON list of events"})
-    checked: list[tuple[EventInput, _Schedule]] = []
-    slugs_in_file: dict[str, int] = {}
+    db.session.info["import_names"] = {}
+    try:
+        # Written a batch at a time: a query must not flush each half-built event on its own.
+        with db.session.no_autoflush:
+            count = _import_records(records, progress)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        db.session.info.pop("import_names", None)
+    return count
+
+
+def _import_records(records: Iterable, progress: Callable[[int], None] | None) -> int:
+    slugs_in_file: set[str] = set()
+    next_suffix: dict[str, int] = {}
+    count = 0
     for index, record in enumerate(records):
         title = record.get("title", "") if isinstance(record, Mapping) else ""
         try:
@@ -707,24 +762,29 @@ def import_events(records: list, progress: Callable[[int], None] | None = None) 
             raise ImportRefused(index, title, error.errors) from None
         if data.slug:
             if data.slug in slugs_in_file or _slug_taken(data.slug):
-                raise ImportRefused(index, title, {"slug": f"“{data.slug}” is already used"})
-            slugs_in_file[data.slug] = index
-        checked.append((data, schedule))
+                raise ImportRefused(index, title,
+                                    {"slug": f"“{data.slug}” is already used"})
+            slug = data.slug
+        else:
+            slug = _unique_slug(slugify(data.title, 80),
+                                lambda s: s in slugs_in_file or _slug_taken(s), next_suffix)
+        slugs_in_file.add(slug)
+        _build_event(data, schedule, slug)
+        count += 1
+        if count % IMPORT_BATCH == 0:
+            _write_batch()
+        if progress:
+            progress(1)
+    return count
 
-    events = []
-    try:
-        for data, schedule in checked:
-            slug = data.slug or _unique_slug(
-                slugify(data.title, 80), lambda s: s in slugs_in_file or _slug_taken(s))
-            slugs_in_file[slug] = len(events)
-            events.append(_build_event(data, schedule, slug))
-            if progress:
-                progress(1)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return events
+
+def _write_batch() -> None:
+    """Send the events built so far to the database and let them go: the speakers and
+    organisations kept for the import stop holding their new links."""
+    db.session.flush()
+    for row in db.session.info["import_names"].values():
+        if isinstance(row, Speaker | Organisation) and row in db.session:
+            db.session.expire(row, ["event_links"])
 
 
 @dataclass
