@@ -55,3 +55,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) test-results .pytest_cache .hypothesis
+
+# nginx + two gunicorn instances + PostgreSQL + Redis, as the README deploys them (deploy/).
+deploy-check: install
+	$(BIN)/python deploy/check.py

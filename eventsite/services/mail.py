@@ -141,17 +141,36 @@ def _deliver(row: OutboxMessage, transport: _Transport, claim: datetime) -> bool
         delivered = True
     # Recorded only while it is still ours and still pending: a sender whose claim ran out
     # (it hung past MAIL_CLAIM_SECONDS) does not overwrite what the next sender recorded.
-    recorded = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row.id, OutboxMessage.status == OutboxStatus.PENDING,
-               OutboxMessage.claimed_until == claim)
-        .values(values).execution_options(synchronize_session=False))
-    db.session.commit()
-    if not recorded.rowcount:
+    recorded = _record(row.id, claim, values)
+    if not recorded:
         current_app.logger.warning("outbox message %s: its claim ran out while it was being "
                                    "sent; another sender's outcome stands", row.id)
     db.session.expire(row)
     return delivered
+
+
+def _record(message_id: int, claim: datetime, values: dict) -> int:
+    """Write a delivery's outcome. A database that went away just after the message left is
+    waited for (up to half a claim, at most a minute): an outcome not written would leave the
+    message to be sent again when its claim runs out."""
+    give_up = time.monotonic() + min(current_app.config["MAIL_CLAIM_SECONDS"] / 2, 60)
+    while True:
+        try:
+            result = db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id,
+                       OutboxMessage.status == OutboxStatus.PENDING,
+                       OutboxMessage.claimed_until == claim)
+                .values(values).execution_options(synchronize_session=False))
+            db.session.commit()
+            return result.rowcount
+        except SQLAlchemyError:
+            db.session.rollback()
+            if time.monotonic() > give_up:
+                raise
+            current_app.logger.warning("outbox message %s was sent; waiting for the database "
+                                       "to record it", message_id)
+            time.sleep(1)
 
 
 def _claim(message_id: int) -> datetime | None:
@@ -209,7 +228,7 @@ def watch(stop: threading.Event, interval: float = 2.0, limit: int = 200,
             current_app.logger.warning("send-mail: database unavailable (%s); retrying in %.0f s",
                                        type(error).__name__, pause)
             stop.wait(pause)
-            pause = min(pause * 2, 60)
+            pause = min(pause * 2, 10)
             continue
         pause = interval
         sent, failed = sent + run_sent, failed + run_failed
