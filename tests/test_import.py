@@ -174,3 +174,13 @@ def test_deep_nesting_and_other_bytes_are_refused_with_their_place(runner, tmp_p
     result = runner.invoke(args=["import-events", str(path)])
     assert result.exit_code == 1 and "the file is not UTF-8 text" in result.output
     assert count_events() == 0
+
+
+def test_a_number_of_thousands_of_digits_is_refused_with_its_place(runner, tmp_path):
+    path = tmp_path / "long.json"
+    record = json.dumps(event_record(registration={"mode": "builtin", "capacity": 1}))
+    path.write_text("[" + record.replace('"capacity": 1', '"capacity": ' + "9" * 5000) + "]",
+                    "utf-8")
+    result = runner.invoke(args=["import-events", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "a number here is too long to read" in result.output

@@ -114,6 +114,8 @@ def _element(reader: _Reader) -> object:
         except RecursionError:
             reader.fail("this event is nested too deeply to read (hundreds of levels of "
                         "[ or {)")
+        except ValueError:  # Python refuses to convert integers of over 4,300 digits
+            reader.fail("a number here is too long to read (thousands of digits)")
         # A number or word that reaches the end of the buffer may go on in the next chunk.
         if end == len(reader.buffer) and not reader.eof and reader.more():
             continue
