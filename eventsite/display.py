@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from flask import Flask, current_app
 from markupsafe import Markup, escape
 
+from eventsite.domain.recurrence import parse_rule, rhythm
 from eventsite.domain.search import segments
 from eventsite.domain.text import format_duration
 from eventsite.domain.timezones import (
@@ -26,17 +27,60 @@ from eventsite.domain.timezones import (
     zone_times,
 )
 from eventsite.markdown import render_markdown
-from eventsite.models import Event, LocationVisibility, RegistrationMode, SpeakerRole
+from eventsite.models import (
+    Event,
+    EventStatus,
+    LocationVisibility,
+    Occurrence,
+    RegistrationMode,
+    SpeakerRole,
+)
 from eventsite.urls import site_url
 
 
-def event_zone_times(event: Event) -> list[ZoneTime]:
-    """The event's start in its own zone, then in its display zones (or the site's)."""
+def event_zone_times(event: Event, occurrence: Occurrence | None = None) -> list[ZoneTime]:
+    """The event's start (or one occurrence's) in its own zone, then in its display zones
+    (or the site's)."""
+    return instant_zone_times(event, (occurrence or event).starts_utc)
+
+
+def instant_zone_times(event: Event, instant: datetime) -> list[ZoneTime]:
+    """An instant of the event (an occurrence's start) in its zone, then its display zones."""
     config = current_app.config
     zones = event.display_timezones if event.display_timezones is not None else config[
         "DISPLAY_TIMEZONES"]
-    return zone_times(event.starts_utc, event.timezone, zones, config["ZONE_LABELS"],
+    return zone_times(instant, event.timezone, zones, config["ZONE_LABELS"],
                       config["DISPLAY_TIMEZONES"])
+
+
+def occurrence_time_line(event: Event, occurrence: Occurrence) -> str:
+    """The multi-zone line of one occurrence of a series."""
+    return ", ".join(entry.text for entry in instant_zone_times(event, occurrence.starts_utc))
+
+
+def occurrence_status(event: Event, occurrence: Occurrence) -> str:
+    """'scheduled', 'cancelled' or 'postponed': a cancelled series cancels every date."""
+    if event.status in (EventStatus.CANCELLED, EventStatus.POSTPONED):
+        return event.status.value
+    return occurrence.status.value
+
+
+def occurrence_url(event: Event, occurrence: Occurrence) -> str:
+    return site_url("public.occurrence", slug=event.slug, day=occurrence.day.isoformat())
+
+
+def zone_label(zone: str) -> str:
+    """'London' for Europe/London, or the zone's configured label: as in 'London time'."""
+    return current_app.config["ZONE_LABELS"].get(zone) or zone.rsplit("/", 1)[-1].replace(
+        "_", " ")
+
+
+def series_rhythm(event: Event) -> str:
+    """'Every Tuesday at 7pm London time, until 30 June'; '' for a single event."""
+    if event.recurrence_rule is None:
+        return ""
+    return rhythm(parse_rule(event.recurrence_rule), event.starts_local,
+                  zone_label(event.timezone))
 
 
 def event_time_line(event: Event) -> str:
@@ -65,6 +109,11 @@ def local_end(event: Event) -> datetime:
 def event_date(event: Event) -> str:
     """'Sunday 21 November 2021': the date in the event's own zone."""
     return format_long_date(event.starts_local)
+
+
+def occurrence_date(occurrence: Occurrence) -> str:
+    """'Tuesday 2 March 2027': an occurrence's date where it happens."""
+    return format_long_date(occurrence.starts_local)
 
 
 def event_duration(event: Event) -> str:
@@ -199,6 +248,11 @@ def register(app: Flask) -> None:
     app.add_template_filter(location_line, "location_line")
     app.add_template_filter(event_zone_times, "zone_times")
     app.add_template_filter(event_time_line, "time_line")
+    app.add_template_filter(series_rhythm, "rhythm")
+    app.add_template_filter(occurrence_date, "occurrence_date")
+    app.add_template_filter(format_long_date, "long_date")
+    app.add_template_filter(occurrence_time_line, "occurrence_time_line")
+    app.add_template_filter(occurrence_status, "occurrence_status")
     app.add_template_filter(event_date, "event_date")
     app.add_template_filter(event_duration, "duration")
     app.add_template_filter(iso_utc, "iso_utc")

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from eventsite.display import (
     event_zone_times,
+    instant_zone_times,
     iso_utc,
     local_end,
     local_start,
+    occurrence_status,
+    occurrence_url,
     registration_link,
+    series_rhythm,
+    utc_aware,
 )
+from eventsite.domain.timezones import get_zone
 from eventsite.markdown import markdown_as_text, render_markdown
-from eventsite.models import Event
+from eventsite.models import Event, Occurrence
 from eventsite.urls import site_url
 
 
-def event_json(event: Event) -> dict:
-    """One event, with times both in its zone and in UTC, and the multi-zone line as a list."""
-    return {
+def event_json(event: Event, occurrences: list[Occurrence] | None = None) -> dict:
+    """One event, with times both in its zone and in UTC, and the multi-zone line as a list;
+    a series (given its occurrences) adds its rule, rhythm and dates."""
+    found = {
         "slug": event.slug,
         "title": event.title,
         "url": site_url("public.event", slug=event.slug),
@@ -54,6 +61,43 @@ def event_json(event: Event) -> dict:
         "tags": [tag.name for tag in event.tags],  # as ?tag= takes them
         "tag_labels": [tag.display_name for tag in event.tags],
     }
+    if event.is_series:
+        found["recurrence"] = {"rule": event.recurrence_rule,
+                               "except": list(event.recurrence_exceptions or [])}
+        found["rhythm"] = series_rhythm(event)
+        if occurrences is not None:
+            found["occurrences"] = [occurrence_json(event, o) for o in occurrences]
+    return found
+
+
+def _local(event: Event, instant) -> str:
+    return utc_aware(instant).astimezone(get_zone(event.timezone)).isoformat()
+
+
+def occurrence_json(event: Event, occurrence: Occurrence) -> dict:
+    """One date of a series."""
+    return {
+        "date": occurrence.day.isoformat(),
+        "start": _local(event, occurrence.starts_utc),
+        "end": _local(event, occurrence.ends_utc),
+        "start_utc": iso_utc(occurrence.starts_utc),
+        "end_utc": iso_utc(occurrence.ends_utc),
+        "status": occurrence_status(event, occurrence),
+        "note": occurrence.note,
+        "display_times": [e.text for e in instant_zone_times(event, occurrence.starts_utc)],
+        "url": occurrence_url(event, occurrence),
+    }
+
+
+def occurrence_entry_json(event: Event, occurrence: Occurrence) -> dict:
+    """An occurrence in the list of events: the series' fields, this date's times."""
+    found = event_json(event)
+    found.update({key: value for key, value in occurrence_json(event, occurrence).items()
+                  if key != "date"})
+    found["series"] = event.slug
+    found["occurrence_date"] = occurrence.day.isoformat()
+    found["status_note"] = occurrence.note or event.status_note
+    return found
 
 
 def page_json(page, items: list[dict], previous: str | None, next: str | None) -> dict:

@@ -1,12 +1,13 @@
 """The read API: /api/events and /api/events/<slug>."""
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, jsonify, request
 
-from eventsite.api.schemas import event_json, page_json
+from eventsite.api.schemas import event_json, occurrence_entry_json, page_json
+from eventsite.domain.timezones import utcnow
 from eventsite.paging import int_arg, position_arg
-from eventsite.services import listings, search
+from eventsite.services import listings, search, series
 from eventsite.urls import site_url
 
 bp = Blueprint("api", __name__)
@@ -30,16 +31,20 @@ def events():
     if tag := request.args.get("tag"):
         query = listings.with_tag(query, tag)
     start, end = _date_arg("from"), _date_arg("to")
+    since = datetime.combine(start, time.min) if start else None
+    until = datetime.combine(end + timedelta(days=1), time.min) if end else None
     newest_first = request.args.get("past") in ("1", "true")
     if newest_first:
-        query = listings.past(query)
+        query = listings.dated_entries(query, ended_before=utcnow(), starts_from=since,
+                                       starts_before=until)
     elif start or end:  # an explicit range replaces the "upcoming" default
-        query = listings.chronological(query)
+        query = listings.dated_entries(query, starts_from=since, starts_before=until)
     else:
-        query = listings.upcoming(query)
-    query = listings.in_date_range(query, start, end)
+        query = listings.dated_entries(query, running_at=utcnow())
     page = listings.page_of(query, position_arg(), int_arg("per_page", 20, 100), newest_first)
-    return jsonify(page_json(page, [event_json(e) for e in page.items],
+    return jsonify(page_json(page, [
+        event_json(e) if occurrence is None else occurrence_entry_json(e, occurrence)
+        for e, occurrence in page.items],
                              previous=_page_url(page.has_prev, before=page.prev_cursor),
                              next=_page_url(page.has_next, after=page.next_cursor)))
 
@@ -69,4 +74,9 @@ def _page_url(exists: bool, **cursor) -> str | None:
 @bp.get("/events/<slug>")
 def event(slug: str):
     found = listings.listed_event(slug) or abort(404, description=f"No event “{slug}”.")
-    return jsonify(event_json(found))
+    if not found.is_series:
+        return jsonify(event_json(found))
+    start, end = _date_arg("from"), _date_arg("to")
+    since = datetime.combine(start, time.min) if start else (None if end else utcnow())
+    until = datetime.combine(end + timedelta(days=1), time.min) if end else None
+    return jsonify(event_json(found, series.occurrences_of(found, since, until)))

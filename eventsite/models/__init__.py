@@ -10,6 +10,7 @@ from eventsite.models.event import (
     RegistrationMode,
     Tag,
 )
+from eventsite.models.occurrence import Occurrence, OccurrenceChange, OccurrenceStatus
 from eventsite.models.organisation import EventOrganisation, Organisation, OrganisationRole
 from eventsite.models.registration import (
     Broadcast,
@@ -23,12 +24,12 @@ from eventsite.models.speaker import EventSpeaker, Speaker, SpeakerRole
 from eventsite.models.user import User
 
 site_state.TRACKED = (Event, EventSpeaker, EventOrganisation, Location, Organisation, Speaker,
-                      Tag)
+                      Tag, Occurrence, OccurrenceChange)
 
 __all__ = [
     "Broadcast", "Event", "EventFormat", "EventOrganisation", "EventSpeaker", "EventStatus",
-    "Location",
-    "LocationVisibility", "Organisation", "OrganisationRole", "OutboxMessage", "OutboxStatus",
+    "Location", "LocationVisibility", "Occurrence", "OccurrenceChange", "OccurrenceStatus",
+    "Organisation", "OrganisationRole", "OutboxMessage", "OutboxStatus",
     "Registration", "RegistrationMode", "RegistrationStatus", "SiteState",
     "Speaker", "SpeakerRole", "Tag", "User",
 ]

@@ -15,6 +15,7 @@ from eventsite.extensions import db
 from eventsite.models.types import enum_column
 
 if TYPE_CHECKING:
+    from eventsite.models.occurrence import Occurrence, OccurrenceChange
     from eventsite.models.organisation import EventOrganisation
     from eventsite.models.speaker import EventSpeaker
 
@@ -98,6 +99,12 @@ class Event(db.Model):
     ends_utc: Mapped[datetime] = mapped_column(index=True)
     display_timezones: Mapped[list[str] | None] = mapped_column(JSON)  # None: the site default
 
+    # A recurring series: the start/end above are its first date's, and these say how it
+    # repeats (domain/recurrence.py). The dates themselves are derived rows (`occurrences`).
+    recurrence_rule: Mapped[str | None] = mapped_column(String(200))  # RRULE text; None: once
+    recurrence_exceptions: Mapped[list[str] | None] = mapped_column(JSON)  # ISO local dates
+    series_ends_utc: Mapped[datetime | None] = mapped_column(index=True)  # its last date's end
+
     format: Mapped[EventFormat] = mapped_column(
         enum_column(EventFormat), default=EventFormat.ONLINE)
     status: Mapped[EventStatus] = mapped_column(
@@ -140,6 +147,17 @@ class Event(db.Model):
     locations: Mapped[list[Location]] = relationship(
         back_populates="event", cascade="all, delete-orphan",
         order_by="Location.position", lazy="selectin")
+    # Read through services/series.py's queries, never loaded with a listing.
+    occurrences: Mapped[list[Occurrence]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Occurrence.starts_utc", lazy="raise_on_sql")
+    occurrence_changes: Mapped[list[OccurrenceChange]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="OccurrenceChange.day", lazy="raise_on_sql")
+
+    @property
+    def is_series(self) -> bool:
+        return self.recurrence_rule is not None
 
     @property
     def public_locations(self) -> list[Location]:

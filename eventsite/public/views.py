@@ -1,15 +1,19 @@
 """Public pages: listings, the event announcement, speakers, organisations, tags."""
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 
+from eventsite.domain.timezones import utcnow
 from eventsite.pagecache import no_page_cache
 from eventsite.paging import int_arg, position_arg
 from eventsite.public.jsonld import event_jsonld
 from eventsite.registration.forms import RegistrationForm
-from eventsite.services import images, listings, registrations, search
+from eventsite.services import images, listings, registrations, search, series
 from eventsite.urls import site_url
 
 bp = Blueprint("public", __name__)
+SERIES_DATES_SHOWN = 12
 
 
 def _per_page() -> int:
@@ -24,12 +28,15 @@ def _past_page(query):
 def index():
     events = listings.page_of(listings.upcoming(), position_arg(), _per_page(),
                                newest_first=False)
-    return render_template("public/index.html", events=events)
+    return render_template("public/index.html", events=events,
+                           next_dates=series.next_occurrences(events.items))
 
 
 @bp.get("/events/past")
 def past():
-    events = listings.page_of(listings.past(), position_arg(), _per_page(), newest_first=True)
+    """Every event and every date of a series that has happened, newest first."""
+    query = listings.dated_entries(listings.listed_events(), ended_before=utcnow())
+    events = listings.page_of(query, position_arg(), _per_page(), newest_first=True)
     return render_template("public/past.html", events=events)
 
 
@@ -49,9 +56,25 @@ def event(slug: str):
     if state:
         no_page_cache()  # seats left change with every sign-up
         form = RegistrationForm()
+    upcoming_dates = series.occurrences_of(found, utcnow(), limit=SERIES_DATES_SHOWN) \
+        if found.is_series else []
     return render_template(
         "public/event.html", event=found, registration=state, register_form=form,
+        upcoming_dates=upcoming_dates,
         jsonld=event_jsonld(found, site_url("public.event", slug=slug)))
+
+
+@bp.get("/events/<slug>/<day>")
+def occurrence(slug: str, day: str):
+    """One date of a series: its time (moved or not), status, note, and the series'."""
+    found = listings.listed_event(slug) or abort(404)
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    dated = series.occurrence_on(found, when) or abort(404)
+    return render_template("public/occurrence.html", event=found, occurrence=dated,
+                           change=series.change_on(found, when))
 
 
 @bp.get("/media/events/<name>")

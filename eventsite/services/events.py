@@ -47,7 +47,7 @@ from eventsite.models import (
     SpeakerRole,
     Tag,
 )
-from eventsite.services import changes, images, mail, registrations
+from eventsite.services import changes, images, mail, registrations, series
 from eventsite.services.errors import ValidationError
 
 YEARS = (1900, 2200)  # an event's dates: a typo like 0202 or 20261 is caught here
@@ -114,6 +114,8 @@ class EventInput:
     image_id: str | None = None  # a stored image (services/images.py)
     image_alt: str = ""  # what the image shows, for people who cannot see it
     replace_image: bool = False  # whether image_id replaces the event's image
+    recurrence: series.RecurrenceInput | None = None  # None: it happens once
+    occurrence_changes: list[series.OccurrenceChangeInput] = field(default_factory=list)
 
 
 class _Collector:
@@ -319,6 +321,10 @@ def parse_event(record: Mapping) -> EventInput:
         fold=check.choice(record, "fold", Fold, None),
         image_alt=check.text(record, "image_alt", LIMITS["image_alt"]),
     )
+    data.recurrence, problems = series.parse_recurrence(record.get("recurrence"))
+    data.occurrence_changes, more = series.parse_changes(record.get("occurrences"))
+    for key, message in {**problems, **more}.items():
+        check.add(key, message)
     if check.errors:
         raise ValidationError(check.errors)
     return data
@@ -330,6 +336,7 @@ class _Schedule:
     ends_utc: datetime
     opens_utc: datetime | None = None
     closes_utc: datetime | None = None
+    plan: series.Plan | None = None  # a series' dates
 
 
 def check_event(data: EventInput, known_zones: Iterable[str] = ()) -> _Schedule:
@@ -379,6 +386,22 @@ def check_event(data: EventInput, known_zones: Iterable[str] = ()) -> _Schedule:
         check.add("end", f"is too far after the start: an event lasts at most "
                          f"{Event.MAX_DURATION.days} days (list a longer series as separate "
                          f"events)")
+    plan = None
+    if data.recurrence is not None and starts_utc and ends_utc and "end" not in check.errors:
+        try:
+            plan = series.plan_series(data.recurrence, data.starts_local, data.ends_local,
+                                      data.timezone)
+        except series.SeriesError as error:
+            for key, message in error.errors.items():
+                check.add(key, message)
+    if data.occurrence_changes and data.recurrence is None:
+        check.add("occurrences", "only a series has occurrences to change: add `recurrence`")
+    if plan is not None:
+        for index, change in enumerate(data.occurrence_changes):
+            for key, message in series.check_change(change, plan, data.timezone,
+                                                    f"occurrences[{index}]").items():
+                check.add(key, message)
+    last_end = plan.dates[-1].end_utc if plan else ends_utc
     opens_utc = closes_utc = None
     if _mode_of(data) is RegistrationMode.BUILTIN:
         if data.capacity is not None and not 1 <= data.capacity <= 1_000_000:
@@ -389,13 +412,13 @@ def check_event(data: EventInput, known_zones: Iterable[str] = ()) -> _Schedule:
                                    data.timezone, data.fold, zone_ok)
         if opens_utc and closes_utc and closes_utc <= opens_utc:
             check.add("registration.closes", "must be after registration opens")
-        elif closes_utc and ends_utc and closes_utc > ends_utc:
+        elif closes_utc and last_end and closes_utc > last_end:
             check.add("registration.closes", "must be before the event ends")
     elif data.registration_mode is RegistrationMode.EXTERNAL and not data.registration_url:
         check.add("registration.url", "is required for registration elsewhere")
     if check.errors:
         raise ValidationError(check.errors)
-    return _Schedule(starts_utc, ends_utc, opens_utc, closes_utc)
+    return _Schedule(starts_utc, ends_utc, opens_utc, closes_utc, plan)
 
 
 def _check_characters(check: _Collector, data: EventInput) -> None:
@@ -544,6 +567,10 @@ def _apply(event: Event, data: EventInput, schedule: _Schedule) -> None:
             data.starts_local, data.ends_local, data.timezone
         event.starts_utc, event.ends_utc = schedule.starts_utc, schedule.ends_utc
         event.display_timezones = data.display_timezones
+        plan = schedule.plan
+        event.recurrence_rule = plan.rule_text if plan else None
+        event.recurrence_exceptions = [day.isoformat() for day in plan.exceptions] \
+            if plan else None
         event.format, event.status, event.status_note = data.format, data.status, \
             data.status_note
         event.venue_name, event.venue_address = data.venue_name, data.venue_address
@@ -590,12 +617,23 @@ def _build_event(data: EventInput, schedule: _Schedule, slug: str) -> Event:
     event = Event(slug=slug)
     db.session.add(event)
     _apply(event, data, schedule)
+    _store_series(event, data, schedule)
     return event
+
+
+def _store_series(event: Event, data: EventInput, schedule: _Schedule) -> None:
+    """Save a series' changes to single dates and re-derive its occurrence rows."""
+    if schedule.plan is None and event.series_ends_utc is None:
+        return  # a single event that never was a series: nothing to keep
+    db.session.flush()
+    series.save_changes(event, data.occurrence_changes)
+    series.store_occurrences(event, schedule.plan)
 
 
 def _material(event: Event) -> tuple:
     """What attendees' calendars must hear about: time, place and status."""
-    return (event.starts_utc, event.ends_utc, event.timezone, event.status, event.status_note,
+    return (event.starts_utc, event.ends_utc, event.timezone, event.recurrence_rule,
+            tuple(event.recurrence_exceptions or ()), event.status, event.status_note,
             event.format, event.venue_name, event.venue_address,
             tuple((loc.name, loc.url, loc.visibility) for loc in event.locations))
 
@@ -622,6 +660,7 @@ def update_event(event: Event, data: EventInput) -> Event:
         event.slug = data.slug
     before, told = _material(event), changes.facts(event)
     _apply(event, data, schedule)
+    _store_series(event, data, schedule)
     messages = _touch(event, before, told)
     if event.registration_mode is RegistrationMode.BUILTIN:
         db.session.flush()
@@ -672,6 +711,8 @@ def event_input_from(event: Event, **changes) -> EventInput:
         registration_closes=local_wall_time(event, event.registration_closes_at),
         venue_name=event.venue_name, venue_address=event.venue_address,
         image_alt=event.image_alt,
+        recurrence=series.RecurrenceInput(event.recurrence_rule, series.exceptions_of(event))
+        if event.recurrence_rule else None,
     )
     for key, value in changes.items():
         setattr(data, key, value)
@@ -813,9 +854,16 @@ def recompute_utc() -> RecomputeResult:
         except ValidationError as error:
             result.invalid.append((event, str(error)))
             continue
-        if (schedule.starts_utc, schedule.ends_utc) != (event.starts_utc, event.ends_utc):
-            told = changes.facts(event)
-            event.starts_utc, event.ends_utc = schedule.starts_utc, schedule.ends_utc
+        told = changes.facts(event)
+        moved = (schedule.starts_utc, schedule.ends_utc) != (event.starts_utc, event.ends_utc)
+        event.starts_utc, event.ends_utc = schedule.starts_utc, schedule.ends_utc
+        if event.is_series:
+            try:
+                moved = _recompute_series(event) or moved
+            except (series.SeriesError, WallTimeError) as error:
+                result.invalid.append((event, str(error)))
+                continue
+        if moved:
             event.revision += 1
             # Their calendars must move too.
             messages += registrations.notify_change(
@@ -824,6 +872,17 @@ def recompute_utc() -> RecomputeResult:
     db.session.commit()
     mail.deliver_now(messages)
     return result
+
+
+def _recompute_series(event: Event) -> bool:
+    """Re-derive a series' occurrence rows; whether any instant moved."""
+    def instants() -> list[tuple]:
+        return [(o.day, o.starts_utc, o.ends_utc) for o in series.occurrences_of(event)]
+
+    before = instants()
+    with db.session.begin_nested():  # a moved date the new rules refuse keeps the old rows
+        series.store_occurrences(event, series.plan_of(event))
+    return instants() != before
 
 
 def fold_of(wall: datetime, zone: str, instant_utc: datetime) -> Fold:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Integer, Select, cast, null, or_, select, tuple_, union_all
 
 from eventsite.domain.paging import Cursor, Position, encode_cursor
 from eventsite.domain.text import tag_name
@@ -17,11 +17,12 @@ from eventsite.models import (
     EventOrganisation,
     EventSpeaker,
     EventStatus,
+    Occurrence,
     Organisation,
     Speaker,
     Tag,
 )
-from eventsite.models.event import event_tags
+from eventsite.services import series
 
 LISTED = (EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.POSTPONED)
 
@@ -31,16 +32,23 @@ def listed_events() -> Select:
     return db.select(Event).where(Event.status.in_(LISTED))
 
 
+# A listing whose events are placed by another instant than their own start (a series by
+# its next date, a date of a series in the archive) selects that instant under this name;
+# page_of() orders and pages by it.
+LISTED_AT = "listed_at"
+
+
 def ending_after(query: Select, moment: datetime) -> Select:
-    """Events still running at `moment` or later, soonest first.
+    """Events still running at `moment` or later, soonest first; a series once, at its next
+    occurrence not yet over (series.next_occurrences gives that occurrence for a page).
 
     The bound on starts_utc is implied by Event.MAX_DURATION; stating it lets the database
-    walk the starts_utc index from just before `moment` instead of from the first event ever,
-    so the cost does not grow with the archive.
+    walk the starts_utc indexes (events', occurrences') from just before `moment` instead of
+    from the first event ever, so the cost does not grow with the archive.
     """
-    return query.where(Event.ends_utc >= moment,
-                       Event.starts_utc >= moment - Event.MAX_DURATION).order_by(
-        Event.starts_utc, Event.id)
+    listed = series.listing_starts(moment, Event.MAX_DURATION)
+    return query.join_from(Event, listed, listed.c.event_id == Event.id).add_columns(
+        listed.c.starts_utc.label(LISTED_AT)).order_by(listed.c.starts_utc, Event.id)
 
 
 def upcoming(query: Select | None = None, now: datetime | None = None) -> Select:
@@ -49,9 +57,12 @@ def upcoming(query: Select | None = None, now: datetime | None = None) -> Select
 
 
 def past(query: Select | None = None, now: datetime | None = None) -> Select:
-    """Events that have ended, newest first."""
+    """Events that have ended, newest first; a series once it is wholly over (the archive
+    lists each of its dates with `dated_entries`)."""
     query = listed_events() if query is None else query
-    return query.where(Event.ends_utc < (now or utcnow())).order_by(
+    now = now or utcnow()
+    return query.where(Event.ends_utc < now, or_(Event.series_ends_utc.is_(None),
+                                                 Event.series_ends_utc < now)).order_by(
         Event.starts_utc.desc(), Event.id.desc())
 
 
@@ -70,7 +81,8 @@ def in_date_range(query: Select, start: date | None, end: date | None) -> Select
 
 def with_tag(query: Select, name: str) -> Select:
     """Events tagged `name`, as typed or as in an address ('East Asia', 'east-asia')."""
-    return query.join(event_tags).join(Tag).where(Tag.name == tag_name(name))
+    # EXISTS rather than a join: listings join their own subquery of instants to Event.
+    return query.where(Event.tags.any(Tag.name == tag_name(name)))
 
 
 def with_speaker(query: Select, speaker: Speaker) -> Select:
@@ -102,12 +114,15 @@ def first(query: Select, count: int) -> list[Event]:
 
 
 def page_of(query: Select, position: Position, per_page: int, newest_first: bool) -> Page:
-    """One page of a listing ordered by (starts_utc, id), `newest_first` or oldest first.
+    """One page of a listing ordered by (starts_utc, id), `newest_first` or oldest first, or
+    by (its LISTED_AT instant, id) where it selects one. Items are events, or (event,
+    occurrence or None) pairs for a listing of `dated_entries`.
 
     A cursor seeks in the starts_utc index, so any page costs what the second one does; a page
     number (bounded by MAX_PAGE) skips the rows before it. Past the end gives no items.
     """
-    key = (Event.starts_utc, Event.id)
+    listed_at = query.selected_columns.get(LISTED_AT)
+    key = (Event.starts_utc if listed_at is None else listed_at, Event.id)
     forward = [column.desc() for column in key] if newest_first else list(key)
     backward = list(key) if newest_first else [column.desc() for column in key]
     query = query.order_by(None)
@@ -117,27 +132,69 @@ def page_of(query: Select, position: Position, per_page: int, newest_first: bool
         return row < value if newest_first == forwards else row > value
 
     if position.before:
-        rows = list(db.session.scalars(query.where(beyond(position.before, False))
-                                       .order_by(*backward).limit(per_page + 1)))
+        rows = db.session.execute(query.where(beyond(position.before, False))
+                                  .order_by(*backward).limit(per_page + 1)).all()
         if len(rows) <= per_page:  # back at the start: show the first page as it stands
             return page_of(query, Position(), per_page, newest_first)
-        items, has_prev, has_next, number = rows[:per_page][::-1], True, True, None
+        rows, has_prev, has_next, number = rows[:per_page][::-1], True, True, None
     elif position.after:
-        rows = list(db.session.scalars(query.where(beyond(position.after, True))
-                                       .order_by(*forward).limit(per_page + 1)))
-        items, has_prev, has_next, number = rows[:per_page], True, len(rows) > per_page, None
+        rows = db.session.execute(query.where(beyond(position.after, True))
+                                  .order_by(*forward).limit(per_page + 1)).all()
+        rows, has_prev, has_next, number = rows[:per_page], True, len(rows) > per_page, None
     else:
-        rows = list(db.session.scalars(query.order_by(*forward).limit(per_page + 1)
-                                       .offset((position.page - 1) * per_page)))
-        items, number = rows[:per_page], position.page
+        rows = db.session.execute(query.order_by(*forward).limit(per_page + 1)
+                                  .offset((position.page - 1) * per_page)).all()
         has_prev, has_next = position.page > 1, len(rows) > per_page
+        rows, number = rows[:per_page], position.page
+
+    def cursor(row) -> str:
+        return encode_cursor(row[0].starts_utc if listed_at is None else row._mapping[LISTED_AT],
+                             row[0].id)
+
+    items = [row[0] for row in rows]
+    if OCCURRENCE_ID in query.selected_columns:
+        ids = [row._mapping[OCCURRENCE_ID] for row in rows]
+        found = {o.id: o for o in db.session.scalars(
+            select(Occurrence).where(Occurrence.id.in_([i for i in ids if i is not None])))} \
+            if any(i is not None for i in ids) else {}
+        items = [(event, found.get(i)) for event, i in zip(items, ids, strict=True)]
     return Page(items=items, per_page=per_page, page=number, has_prev=has_prev, has_next=has_next,
-                prev_cursor=_cursor(items[0]) if has_prev and items and number != 2 else None,
-                next_cursor=_cursor(items[-1]) if has_next else None)
+                prev_cursor=cursor(rows[0]) if has_prev and rows and number != 2 else None,
+                next_cursor=cursor(rows[-1]) if has_next else None)
 
 
-def _cursor(event: Event) -> str:
-    return encode_cursor(event.starts_utc, event.id)
+OCCURRENCE_ID = "occurrence_id"
+
+
+def dated_entries(query: Select, *, running_at: datetime | None = None,
+                  starts_from: datetime | None = None, starts_before: datetime | None = None,
+                  ended_before: datetime | None = None) -> Select:
+    """Every dated entry of the events `query` selects: a single event once, a series once
+    per occurrence (the API's list, the archive), for page_of() to order by LISTED_AT.
+    `running_at`: not over by then; `ended_before`: over by then; `starts_from` /
+    `starts_before`: starting in that range. Each half walks a starts_utc index."""
+    instants = []
+    for starts, ends, event_id, occurrence_id, extra in (
+            (Event.starts_utc, Event.ends_utc, Event.id, cast(null(), Integer),
+             Event.recurrence_rule.is_(None)),
+            (Occurrence.starts_utc, Occurrence.ends_utc, Occurrence.event_id, Occurrence.id,
+             None)):
+        part = select(event_id.label("event_id"), starts.label("starts_utc"),
+                      occurrence_id.label("occurrence_id"))
+        if extra is not None:
+            part = part.where(extra)
+        if running_at is not None:
+            part = part.where(ends >= running_at, starts >= running_at - Event.MAX_DURATION)
+        if starts_from is not None:
+            part = part.where(starts >= starts_from)
+        if starts_before is not None:
+            part = part.where(starts < starts_before)
+        if ended_before is not None:
+            part = part.where(ends < ended_before)
+        instants.append(part)
+    dated = union_all(*instants).subquery("dated")
+    return query.join_from(Event, dated, dated.c.event_id == Event.id).add_columns(
+        dated.c.starts_utc.label(LISTED_AT), dated.c.occurrence_id.label(OCCURRENCE_ID))
 
 
 def listed_event(slug: str) -> Event | None:
