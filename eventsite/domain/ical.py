@@ -51,6 +51,12 @@ class CalendarEntry(NamedTuple):
     last_modified: datetime | None = None
     categories: Sequence[str] = ()
     attendees: Sequence[tuple[str, str]] = ()  # (name, e-mail), for invitations
+    # A series: its RRULE value (UNTIL in UTC), and the rule's wall times left out (EXDATE).
+    rrule: str = ""
+    exdates: Sequence[datetime] = ()  # naive wall times in `timezone`, as the rule gives them
+    # One changed date of a series: the rule's wall time it replaces (naive, in `timezone`).
+    recurrence_id: datetime | None = None
+    series_ends_utc: datetime | None = None  # a series' last end: its VTIMEZONE must reach it
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,8 @@ def build_calendar(info: CalendarInfo, entries: Iterable[CalendarEntry],
 
 def entries_span(entries: Iterable[CalendarEntry]) -> tuple[int, int] | None:
     """(first year, last year) of the entries' times, or None when there are none."""
-    years = [year for entry in entries for year in (entry.starts_utc.year, entry.ends_utc.year)]
+    years = [year for entry in entries for year in (
+        entry.starts_utc.year, (entry.series_ends_utc or entry.ends_utc).year)]
     return (min(years), max(years)) if years else None
 
 
@@ -121,9 +128,17 @@ def _vevent(lines: list[str], entry: CalendarEntry, organizer: str) -> None:
     if entry.last_modified:
         lines.append(f"LAST-MODIFIED:{stamp}")
     lines += [f"SEQUENCE:{int(entry.sequence)}",
-              "DTSTART" + date_time(entry.starts_utc, zone_name, zone),
+              # A series' rule repeats its start's wall time: always written with its zone.
+              (f"DTSTART;TZID={zone_name}:{local(entry.starts_utc, zone)}" if entry.rrule
+               else "DTSTART" + date_time(entry.starts_utc, zone_name, zone)),
               "DTEND" + date_time(entry.ends_utc, zone_name, zone),
               fold(f"SUMMARY:{text(entry.summary)}")]
+    if entry.recurrence_id is not None:
+        lines.append(f"RECURRENCE-ID;TZID={zone_name}:{_basic(entry.recurrence_id)}")
+    if entry.rrule:
+        lines.append(fold(f"RRULE:{entry.rrule}"))
+    for excluded in entry.exdates:
+        lines.append(f"EXDATE;TZID={zone_name}:{_basic(excluded)}")
     if entry.description:
         lines.append(fold(f"DESCRIPTION:{text(entry.description)}"))
     if entry.location:

@@ -41,6 +41,7 @@ __all__ = [
     "Occurrence",
     "RecurrenceError",
     "Rule",
+    "calendar_rule",
     "clock_changes",
     "expand",
     "format_rule",
@@ -199,6 +200,17 @@ def format_rule(rule: Rule) -> str:
     if rule.count is not None:
         parts.append(f"COUNT={rule.count}")
     return ";".join(parts)
+
+
+def calendar_rule(rule: Rule, zone: str) -> str:
+    """The RRULE value for a calendar file whose DTSTART has a TZID: UNTIL then must be a UTC
+    instant (RFC 5545 3.3.10); the end of the last local day, which no date passes."""
+    if rule.until is None:
+        return format_rule(rule)
+    instant = resolve(datetime.combine(rule.until, time(23, 59, 59)), zone).instant
+    until = instant.astimezone(pytz.utc)
+    return format_rule(rule).replace(f"UNTIL={rule.until:%Y%m%d}",
+                                     f"UNTIL={until:%Y%m%dT%H%M%SZ}")
 
 
 def _rrule(rule: Rule, first: datetime) -> du.rrule:

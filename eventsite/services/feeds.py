@@ -14,16 +14,17 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from flask import current_app, render_template
-from sqlalchemy import Select, func
+from sqlalchemy import Select, func, or_
 
 from eventsite.display import by_role, event_date, event_time_line, iso_utc
 from eventsite.domain.ical import CalendarEntry, CalendarInfo, build_calendar
+from eventsite.domain.recurrence import calendar_rule, parse_rule
 from eventsite.domain.text import join_names
 from eventsite.domain.timezones import utcnow
 from eventsite.extensions import db
@@ -33,6 +34,8 @@ from eventsite.models import (
     EventStatus,
     Location,
     LocationVisibility,
+    Occurrence,
+    OccurrenceStatus,
     SiteState,
     Speaker,
     SpeakerRole,
@@ -43,7 +46,7 @@ from eventsite.services import listings, mail
 from eventsite.urls import site_urls
 
 # Raise when the bytes a feed holds change shape, so clients' stored ETags stop matching.
-FORMAT_VERSION = "3"
+FORMAT_VERSION = "4"  # 4: a series as RRULE, EXDATE and RECURRENCE-ID
 FEED_WINDOW = timedelta(days=90)  # how far back the calendar feeds reach
 ATOM_LIMIT = 50
 
@@ -245,12 +248,13 @@ def site_span() -> tuple[int, int]:
     """(first year, last year) of every event on the site, whatever its state: what each
     VTIMEZONE covers, so that a zone's block is one text in every file the site writes
     until an event outside the span is added. One query on two indexed columns."""
-    first, last = db.session.execute(
-        db.select(func.min(Event.starts_utc), func.max(Event.ends_utc))).one()
+    first, last, series_last = db.session.execute(
+        db.select(func.min(Event.starts_utc), func.max(Event.ends_utc),
+                  func.max(Event.series_ends_utc))).one()
     if first is None:
         this_year = utcnow().year
         return this_year, this_year
-    return first.year, last.year
+    return first.year, max(last, series_last or last).year
 
 
 class Person(NamedTuple):
@@ -292,6 +296,9 @@ class EventRecord(NamedTuple):
     revision: int
     created_at: datetime
     updated_at: datetime
+    recurrence_rule: str | None
+    recurrence_exceptions: list[str] | None
+    series_ends_utc: datetime | None
     people: tuple[Person, ...] = ()
     places: tuple[Place, ...] = ()
     tags: tuple[str, ...] = ()
@@ -337,16 +344,73 @@ def record_of(event: Event) -> EventRecord:
         tags=tuple(tag.name for tag in event.tags))
 
 
+class ChangedDate(NamedTuple):
+    """A date of a series that differs from its rule: moved, cancelled, postponed or noted."""
+
+    day: date
+    starts_utc: datetime
+    ends_utc: datetime
+    status: OccurrenceStatus
+    note: str
+
+
+def changed_dates(uids: list[str]) -> dict[str, tuple[ChangedDate, ...]]:
+    """The changed dates of the series with these uids, by uid; and
+    the dates whose wall time the clocks skip or repeat. RFC 5545 places those (the offset
+    before a gap; the first of a repeated time), but libical and ical.js read a repeated
+    time as the second: a VEVENT of their own with the instant makes every reader agree."""
+    return _by_event(ChangedDate, db.select(
+        Event.uid, Occurrence.day, Occurrence.starts_utc, Occurrence.ends_utc,
+        Occurrence.status, Occurrence.note).join(Event, Event.id == Occurrence.event_id)
+        .where(Event.uid.in_(uids),
+               or_(Occurrence.changed.is_(True), Occurrence.resolution != "exact"))
+        .order_by(Occurrence.event_id, Occurrence.starts_utc))
+
+
 def calendar_bytes(info: CalendarInfo, query: Select) -> bytes:
     """The iCalendar file of the events `query` selects."""
     return records_calendar_bytes(info, load_records(query))
 
 
 def records_calendar_bytes(info: CalendarInfo, records: list[EventRecord]) -> bytes:
-    """The iCalendar file of these events."""
+    """The iCalendar file of these events; a series as one VEVENT with its RRULE and
+    EXDATEs, and one with RECURRENCE-ID per changed date, all with its UID."""
     page = site_urls("public.event")
-    return build_calendar(info, [calendar_entry(record, page(slug=record.slug))
-                                 for record in records], span=site_span())
+    series_uids = [record.uid for record in records if record.recurrence_rule]
+    changed = changed_dates(series_uids) if series_uids else {}
+    entries = []
+    for record in records:
+        entries += series_entries(record, page(slug=record.slug), changed.get(record.uid, ()))
+    return build_calendar(info, entries, span=site_span())
+
+
+def series_entries(event: EventRecord, page: str, changed: Iterable[ChangedDate] = (),
+                   private_links: bool = False) -> list[CalendarEntry]:
+    """An event's VEVENTs: one for a single event; for a series, the rule's and one per
+    changed date (RECURRENCE-ID: the rule's wall time for that date)."""
+    master = calendar_entry(event, page, private_links)
+    if not event.recurrence_rule:
+        return [master]
+    wall = event.starts_local.time()
+    master = master._replace(
+        rrule=calendar_rule(parse_rule(event.recurrence_rule), event.timezone),
+        exdates=[datetime.combine(date.fromisoformat(day), wall)
+                 for day in event.recurrence_exceptions or ()],
+        series_ends_utc=event.series_ends_utc)
+    entries = [master]
+    for dated in changed:
+        summary, status = event.title, _STATUS.get(event.status, "CONFIRMED")
+        if dated.status is OccurrenceStatus.CANCELLED:
+            summary, status = f"Cancelled: {event.title}", "CANCELLED"
+        elif dated.status is OccurrenceStatus.POSTPONED:
+            summary, status = f"Postponed: {event.title}", "TENTATIVE"
+        note = f"{dated.note}\n\n" if dated.note else ""
+        entries.append(master._replace(
+            summary=master.summary if status == master.status else summary,
+            starts_utc=dated.starts_utc, ends_utc=dated.ends_utc, status=status,
+            description=note + master.description, rrule="", exdates=(),
+            recurrence_id=datetime.combine(dated.day, wall), series_ends_utc=None))
+    return entries
 
 
 def event_uid(event: Event | EventRecord) -> str:

@@ -37,7 +37,13 @@ from eventsite.models.registration import new_token
 from eventsite.services import changes, mail
 from eventsite.services.accounts import normalise_email
 from eventsite.services.errors import ValidationError
-from eventsite.services.feeds import calendar_entry, calendar_info, record_of, site_span
+from eventsite.services.feeds import (
+    calendar_info,
+    changed_dates,
+    record_of,
+    series_entries,
+    site_span,
+)
 from eventsite.urls import site_url
 
 ACTIVE = tuple(flow.ACTIVE)
@@ -67,7 +73,8 @@ def state_of(event: Event, now: datetime | None = None) -> State | None:
     if event.registration_mode is not RegistrationMode.BUILTIN:
         return None
     now = now or utcnow()
-    closes = event.registration_closes_at or event.starts_utc
+    # Once for a whole series: people may join until its last date is over.
+    closes = event.registration_closes_at or event.series_ends_utc or event.starts_utc
     seats_left = event.seats_left
     if event.status is not EventStatus.PUBLISHED or now >= closes:
         return State(Availability.CLOSED, seats_left, "Registration closed")
@@ -516,12 +523,16 @@ def invitation(registration: Registration, method: str = "REQUEST") -> bytes:
     the ORGANIZER every file has); a PUBLISH (the personal download) names none."""
     event = registration.event
     private = method != "CANCEL" and flow.may_see_private_links(registration.status)
-    entry = calendar_entry(record_of(event), site_url("public.event", slug=event.slug),
-                           private_links=private)
+    record = record_of(event)
+    # A series: its rule, and its changed dates (same UID, RECURRENCE-ID), as in the feeds.
+    changed = changed_dates([record.uid]).get(record.uid, ()) \
+        if event.is_series else ()
     attendees = () if method == "PUBLISH" else ((registration.name, registration.email),)
-    entry = entry._replace(attendees=attendees,
-                           status="CANCELLED" if method == "CANCEL" else entry.status)
-    return build_calendar(calendar_info(event.title, method=method), [entry], span=site_span())
+    entries = [entry._replace(attendees=attendees,
+                              status="CANCELLED" if method == "CANCEL" else entry.status)
+               for entry in series_entries(record, site_url("public.event", slug=event.slug),
+                                           changed, private_links=private)]
+    return build_calendar(calendar_info(event.title, method=method), entries, span=site_span())
 
 
 def private_links(event: Event) -> list:
