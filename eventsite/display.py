@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Flask, current_app
 from markupsafe import Markup, escape
 
-from eventsite.domain.recurrence import parse_rule, rhythm
+from eventsite.domain.recurrence import clock_changes, parse_rule, rhythm
 from eventsite.domain.search import segments
 from eventsite.domain.text import format_duration
 from eventsite.domain.timezones import (
@@ -35,6 +35,7 @@ from eventsite.models import (
     RegistrationMode,
     SpeakerRole,
 )
+from eventsite.services.series import SeriesError, plan_series
 from eventsite.urls import site_url
 
 
@@ -95,6 +96,27 @@ def wall_time_line(wall: datetime, zone: str, display_zones: list[str],
     config = current_app.config
     return ", ".join(entry.text for entry in zone_times(
         instant, zone, display_zones, config["ZONE_LABELS"], config["DISPLAY_TIMEZONES"]))
+
+
+def series_preview(recurrence_input, starts_local: datetime, ends_local: datetime, zone: str,
+                   display_zones: list[str], shown: int = 6) -> dict:
+    """What the form shows of a series not yet saved: its rhythm, its first dates with the
+    multi-zone line, and the dates the clocks touch. RecurrenceError/WallTimeError if none."""
+    try:
+        plan = plan_series(recurrence_input, starts_local, ends_local, zone)
+    except SeriesError as error:
+        raise ValueError(" ".join(error.errors.values())) from None
+    config = current_app.config
+    return {
+        "rhythm": rhythm(plan.rule, starts_local, zone_label(zone)),
+        "dates": [{"date": format_long_date(d.wall_start),
+                   "line": ", ".join(e.text for e in zone_times(
+                       d.start_utc, zone, display_zones, config["ZONE_LABELS"],
+                       config["DISPLAY_TIMEZONES"]))}
+                  for d in plan.dates[:shown]],
+        "total": len(plan.dates),
+        "warnings": [change.message for change in clock_changes(plan.dates, zone_label(zone))],
+    }
 
 
 def local_start(event: Event) -> datetime:

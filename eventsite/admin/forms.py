@@ -4,7 +4,7 @@ services, whose errors `show_errors` puts next to the fields they concern."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -21,19 +21,23 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from eventsite.domain import recurrence
 from eventsite.domain.timezones import Fold, WallTimeError, get_zone, to_utc
 from eventsite.errors import labelled
 from eventsite.models import (
     EventFormat,
     EventStatus,
     LocationVisibility,
+    OccurrenceStatus,
     OrganisationRole,
     RegistrationMode,
     SpeakerRole,
@@ -47,6 +51,7 @@ from eventsite.services.events import (
     fold_of,
     local_wall_time,
 )
+from eventsite.services.series import OccurrenceChangeInput, RecurrenceInput, exceptions_of
 
 # Commas as Chinese and Japanese write them too (full-width, ideographic).
 _TAG_SEPARATORS = re.compile("[,，、]")
@@ -86,6 +91,15 @@ class LocationRow(Form):
         default=LocationVisibility.PUBLIC.value)
 
 
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class EventForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     slug = StringField("Address", validators=[Optional(), Length(max=120)],
@@ -113,6 +127,32 @@ class EventForm(FlaskForm):
         SelectChoice(Fold.LATER.value, "The later")], default="", validators=[Optional()])
     display_timezones = StringField("Also show the time in", validators=[Length(max=1000)],
                                     description="Time zones, separated by commas.")
+
+    # A series: the date above is its first.
+    repeats = SelectField("Repeats", default="never", choices=[
+        SelectChoice("never", "Never (one date)"), SelectChoice("daily", "Daily"),
+        SelectChoice("weekly", "Weekly"), SelectChoice("monthly", "Monthly"),
+        SelectChoice("custom", "Custom rule")])
+    repeat_interval = IntegerField("Every", default=1,
+                                   validators=[Optional(), NumberRange(1, 99)],
+                                   description="1: every day, week or month; 2: every other…")
+    repeat_days = CheckboxesField("On", choices=[SelectChoice(code, name) for code, name in
+                                                 zip(WEEKDAYS, WEEKDAY_NAMES, strict=True)],
+                                  validate_choice=True,
+                                  description="Weekly: the days (the first date's day if none).")
+    monthly_by = RadioField("Monthly on", default="date", choices=[
+        SelectChoice("date", "the same date (the 14th)"),
+        SelectChoice("weekday", "the same weekday (the second Tuesday, or the last)")])
+    custom_rule = StringField("Rule (RFC 5545 RRULE)", validators=[Length(max=200)],
+                              render_kw={"placeholder": "FREQ=MONTHLY;BYDAY=-1FR;COUNT=10"})
+    ends = RadioField("Ends", default="count", choices=[
+        SelectChoice("count", "After a number of times"), SelectChoice("until", "On a date")])
+    ends_count = IntegerField("Times", default=10,
+                              validators=[Optional(), NumberRange(1, recurrence.MAX_OCCURRENCES)])
+    ends_on = DateField("Last date", validators=[Optional()])
+    except_dates = StringField("Leave out", validators=[Length(max=4000)],
+                               description="Dates the series skips, e.g. 2027-04-06, "
+                                           "2027-12-28.")
 
     speakers = FieldList(FormField(SpeakerRow))
     organisations = FieldList(FormField(OrganisationRow))
@@ -208,7 +248,79 @@ class EventForm(FlaskForm):
             registration_closes=self.registration_closes.data,
             confirmation_required=bool(self.confirmation_required.data),
             image_alt=_text(self.image_alt),
+            recurrence=self.recurrence_input(),
         )
+
+    def recurrence_input(self) -> RecurrenceInput | None:
+        """The series the form describes (None: one date); ValidationError for the fields."""
+        kind = self.repeats.data or "never"
+        if kind == "never":
+            return None
+        first = self.date.data
+        if kind == "custom":
+            rule = _text(self.custom_rule)
+            if not rule:
+                raise ValidationError({"recurrence.rule": "Give a rule, e.g. "
+                                                          "FREQ=WEEKLY;BYDAY=TU;COUNT=12."})
+        else:
+            parts = [f"FREQ={kind.upper()}"]
+            if (self.repeat_interval.data or 1) > 1:
+                parts.append(f"INTERVAL={self.repeat_interval.data}")
+            if kind == "weekly":
+                days = [d for d in WEEKDAYS if d in (self.repeat_days.data or [])]
+                parts.append("BYDAY=" + ",".join(days or [WEEKDAYS[first.weekday()]]))
+            elif kind == "monthly" and self.monthly_by.data == "weekday":
+                last = (first + timedelta(days=7)).month != first.month
+                nth = -1 if last and first.day > 28 else (first.day - 1) // 7 + 1
+                parts.append(f"BYDAY={nth}{WEEKDAYS[first.weekday()]}")
+            elif kind == "monthly":
+                parts.append(f"BYMONTHDAY={first.day}")
+            if self.ends.data == "until":
+                if not self.ends_on.data:
+                    raise ValidationError({"ends_on": "Give the last date, or choose a number "
+                                                      "of times."})
+                parts.append(f"UNTIL={self.ends_on.data:%Y%m%d}")
+            else:
+                if not self.ends_count.data:
+                    raise ValidationError({"ends_count": "Give how many times, or choose a "
+                                                         "last date."})
+                parts.append(f"COUNT={self.ends_count.data}")
+            rule = ";".join(parts)
+        excepted = []
+        for item in _text(self.except_dates).replace(";", ",").split(","):
+            if item.strip():
+                try:
+                    excepted.append(date.fromisoformat(item.strip()))
+                except ValueError:
+                    raise ValidationError({"recurrence.except": f"“{item.strip()}” is not a "
+                                                                "date such as 2027-04-06."}) \
+                        from None
+        return RecurrenceInput(rule, excepted)
+
+    def fill_recurrence(self, event) -> None:
+        """Set the repeat fields from a saved series: a rule the simple choices can say is
+        shown as them, any other as a custom rule."""
+        if event.recurrence_rule is None:
+            return
+        rule = recurrence.parse_rule(event.recurrence_rule)
+        first = event.starts_local
+        self.except_dates.data = ", ".join(d.isoformat() for d in exceptions_of(event))
+        self.custom_rule.data = event.recurrence_rule
+        simple = rule.freq.value.lower()
+        if rule.freq is recurrence.Frequency.YEARLY or (
+                rule.freq is recurrence.Frequency.MONTHLY and rule.month_day not in (
+                    None, first.day) and rule.nth is None):
+            self.repeats.data = "custom"
+            return
+        self.repeats.data = simple
+        self.repeat_interval.data = rule.interval
+        self.repeat_days.data = [WEEKDAYS[d] for d in rule.weekdays] \
+            if rule.freq is recurrence.Frequency.WEEKLY else []
+        self.monthly_by.data = "weekday" if rule.nth is not None else "date"
+        if rule.until:
+            self.ends.data, self.ends_on.data = "until", rule.until
+        else:
+            self.ends.data, self.ends_count.data = "count", rule.count
 
     def _end_after(self, start: datetime, fold: Fold | None) -> tuple[datetime, Fold | None]:
         """The wall time `duration` minutes of real time after `start` (clock changes count),
@@ -250,7 +362,11 @@ class EventForm(FlaskForm):
                   "registration.capacity": self.capacity,
                   "registration.opens": self.registration_opens,
                   "registration.closes": self.registration_closes,
-                  "registration.mode": self.registration_mode}
+                  "registration.mode": self.registration_mode,
+                  "recurrence.rule": self.custom_rule if self.repeats.data == "custom"
+                  else self.repeats,
+                  "recurrence.except": self.except_dates, "recurrence": self.repeats,
+                  "ends_on": self.ends_on, "ends_count": self.ends_count}
         if key in simple:
             return simple[key]
         group, _, rest = key.partition("[")
@@ -291,8 +407,39 @@ class EventForm(FlaskForm):
                 registration_opens=local_wall_time(event, event.registration_opens_at),
                 registration_closes=local_wall_time(event, event.registration_closes_at),
             )
+            form.fill_recurrence(event)
         form.add_blank_rows()
         return form
+
+
+class OccurrenceForm(FlaskForm):
+    """One date of a series: its own time, place, note and status."""
+
+    start = DateTimeLocalField("Starts", validators=[Optional()],
+                               description="In the series' time zone.")
+    end = DateTimeLocalField("Ends", validators=[Optional()],
+                             description="Empty: as long as the series' dates last.")
+    status = SelectField("This date", default="scheduled", choices=[
+        SelectChoice("scheduled", "Takes place"), SelectChoice("cancelled", "Cancelled"),
+        SelectChoice("postponed", "Postponed")])
+    note = StringField("Note for visitors", validators=[Length(max=500)],
+                       render_kw={"placeholder": "In room 2 this week"})
+    venue_name = StringField("Venue (this date only)", validators=[Length(max=200)])
+    venue_address = StringField("Address", validators=[Length(max=500)])
+
+    def change_input(self, day: date, rule_start: datetime) -> OccurrenceChangeInput:
+        """The date's change; a start equal to the rule's is no move."""
+        start = self.start.data if self.start.data != rule_start else None
+        return OccurrenceChangeInput(
+            day=day, starts_local=start, ends_local=self.end.data if start else None,
+            status=OccurrenceStatus(self.status.data), note=_text(self.note),
+            venue_name=_text(self.venue_name) or None,
+            venue_address=_text(self.venue_address) or None)
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for key, message in errors.items():
+            field = getattr(self, key, None) or self.note
+            field.errors = [*field.errors, message]
 
 
 class StatusForm(FlaskForm):

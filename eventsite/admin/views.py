@@ -25,21 +25,24 @@ from eventsite.admin.forms import (
     EventForm,
     MergeSpeakersForm,
     MessageForm,
+    OccurrenceForm,
     OrganiserForm,
     SpeakerForm,
     StatusForm,
 )
 from eventsite.confirmation import unconfirmed
-from eventsite.display import wall_time_line
+from eventsite.display import series_preview, wall_time_line
 from eventsite.domain.timezones import (
     AmbiguousWallTimeError,
     WallTimeError,
     all_zones_with_offsets,
+    format_long_date,
+    utcnow,
 )
 from eventsite.errors import show_on_form
 from eventsite.models import EventStatus
 from eventsite.public.jsonld import event_jsonld
-from eventsite.services import accounts, images, listings, mail, registrations, speakers
+from eventsite.services import accounts, images, listings, mail, registrations, series, speakers
 from eventsite.services import events as event_service
 from eventsite.services.errors import ValidationError
 from eventsite.urls import site_url
@@ -81,15 +84,30 @@ def _render_form(form: EventForm, event=None, status: int = 200):
         known_speakers=listings.speaker_names(),
         known_organisations=listings.organisation_names(),
         cancel_form=StatusForm(prefix="cancel"), postpone_form=StatusForm(prefix="postpone"),
-        duplicate_form=DuplicateForm(), button=EmptyForm()), status
+        duplicate_form=DuplicateForm(), button=EmptyForm(),
+        series_dates=series.occurrences_of(event, utcnow(), limit=50)
+        if event is not None and event.is_series else []), status
 
 
 def _time_preview(form: EventForm) -> dict:
-    """The multi-zone line for what the form holds, or why there is none yet."""
+    """The multi-zone line for what the form holds, or why there is none yet; for a series,
+    its first dates and the clock changes that touch them."""
     if not (form.date.data and form.start_time.data and form.timezone.data):
-        return {"line": "", "error": "", "ambiguous": False}
-    return _preview_line(form.date.data, form.start_time.data, form.timezone.data,
-                         form.display_timezones.data or "", form.fold.data or None)
+        return {"line": "", "error": "", "ambiguous": False, "series": None}
+    found = _preview_line(form.date.data, form.start_time.data, form.timezone.data,
+                          form.display_timezones.data or "", form.fold.data or None)
+    found["series"], found["series_error"] = None, ""
+    if (form.repeats.data or "never") != "never" and not found["error"]:
+        try:
+            data = form.event_input(EventStatus.DRAFT)
+            found["series"] = series_preview(
+                data.recurrence, data.starts_local, data.ends_local, data.timezone,
+                data.display_timezones or [])
+        except ValidationError as error:
+            found["series_error"] = " ".join(error.errors.values())
+        except (WallTimeError, ValueError) as error:
+            found["series_error"] = str(error)
+    return found
 
 
 def _preview_line(day: date, start: time, zone: str, display: str, fold: str | None) -> dict:
@@ -184,6 +202,14 @@ def edit_event(event_id: int):
     return _render_form(form, event, status=422 if form.failed() else 200)
 
 
+@bp.get("/series-preview")
+def series_preview_json():
+    """The form's time preview, series included, for what the form's script sends (the
+    form's own fields, as a query string)."""
+    form = EventForm(formdata=request.args, meta={"csrf": False})
+    return jsonify(_time_preview(form))
+
+
 @bp.get("/time-preview")
 def time_preview():
     """The multi-zone line for a date, time and zone, as the form's script asks for it."""
@@ -195,6 +221,41 @@ def time_preview():
     return jsonify(_preview_line(day, start, request.args.get("timezone", ""),
                                  request.args.get("display", ""),
                                  request.args.get("fold") or None))
+
+
+@bp.route("/events/<int:event_id>/dates/<day>", methods=["GET", "POST"])
+def edit_occurrence(event_id: int, day: str):
+    """One date of a series: another time, place or note, or cancelled; the rest of the
+    series stays as it is (the event form edits the whole series)."""
+    event = _event(event_id)
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    dated = series.occurrence_on(event, when) or abort(404)
+    change = series.change_on(event, when)
+    rule_start = datetime.combine(when, event.starts_local.time())
+    if request.method == "POST":
+        form = OccurrenceForm()
+        if request.form.get("action") == "cancel":
+            form.status.data = "cancelled"
+    else:
+        form = OccurrenceForm(start=dated.starts_local, end=dated.ends_local,
+                              status=dated.status.value, note=dated.note,
+                              venue_name=change.venue_name if change else "",
+                              venue_address=change.venue_address if change else "")
+    if form.validate_on_submit():
+        try:
+            event_service.change_occurrence(event, form.change_input(when, rule_start))
+        except ValidationError as error:
+            form.show_errors(error.errors)
+        else:
+            flash(f"{format_long_date(rule_start)} is saved"
+                  f"{' as cancelled' if form.status.data == 'cancelled' else ''}; the other "
+                  f"dates are unchanged.", "success")
+            return redirect(url_for("admin.edit_event", event_id=event.id))
+    return render_template("admin/occurrence_form.html", event=event, occurrence=dated,
+                           form=form, day=when), 422 if form.errors else 200
 
 
 @bp.get("/events/<int:event_id>/preview")

@@ -885,6 +885,26 @@ def _recompute_series(event: Event) -> bool:
     return instants() != before
 
 
+def change_occurrence(event: Event, change: series.OccurrenceChangeInput) -> Event:
+    """Change one date of a series (its time, place, note, or cancel/postpone it), leaving
+    the others as the rule has them. Calendars hear of it (SEQUENCE raised, a RECURRENCE-ID
+    VEVENT), and so do registrants."""
+    if not event.is_series:
+        raise ValidationError({"date": "Only a series has dates to change one by one."})
+    plan = series.plan_of(event)
+    errors = series.check_change(change, plan, event.timezone, "occurrence")
+    if errors:
+        raise ValidationError({key.split(".", 1)[1]: message for key, message in errors.items()})
+    series.save_changes(event, [change])
+    series.store_occurrences(event, plan)
+    event.revision += 1
+    event.updated_at = utcnow()
+    messages = registrations.notify_change(event)
+    db.session.commit()
+    mail.deliver_now(messages)
+    return event
+
+
 def fold_of(wall: datetime, zone: str, instant_utc: datetime) -> Fold:
     """Which side of a fold `instant_utc` is on, were `wall` ambiguous in `zone`."""
     try:

@@ -75,4 +75,84 @@
       timer = setTimeout(refresh, 300);
     });
   });
+
+  // Repeats: show the choices that apply, and preview the first dates with the multi-zone
+  // line and the clock changes that touch them, as the organiser types.
+  var repeats = document.getElementById("repeat-fields");
+  var seriesBox = document.getElementById("series-preview");
+  if (!repeats || !seriesBox) { return; }
+  var select = form.querySelector('select[name="repeats"]');
+  function show(selector, visible) {
+    form.querySelectorAll(selector).forEach(function (el) {
+      var box = el.closest(".field");
+      if (box) { box.hidden = !visible; }
+    });
+  }
+  function arrange() {
+    var value = select.value;
+    show('[name="repeat_interval"]', value !== "never" && value !== "custom");
+    show('[name="repeat_days"]', value === "weekly");
+    show('[name="monthly_by"]', value === "monthly");
+    show('[name="custom_rule"]', value === "custom");
+    show('[name="ends"], [name="ends_count"], [name="ends_on"]',
+         value !== "never" && value !== "custom");
+    show('[name="except_dates"]', value !== "never");
+  }
+  function element(tag, text, className) {
+    var el = document.createElement(tag);
+    if (text) { el.textContent = text; }
+    if (className) { el.className = className; }
+    return el;
+  }
+  var seriesTimer = null;
+  function refreshSeries() {
+    seriesBox.replaceChildren();
+    if (select.value === "never") { return; }
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === "string" && name !== "csrf_token") { params.append(name, value); }
+    });
+    fetch(form.dataset.seriesPreviewUrl + "?" + params.toString(), {credentials: "same-origin"})
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        seriesBox.replaceChildren();
+        var found = data.series;
+        if (!found) {
+          var why = data.series_error || data.error;
+          if (why) { seriesBox.appendChild(element("p", why, "error")); }
+          return;
+        }
+        var head = element("p");
+        head.appendChild(element("strong", "Repeats: "));
+        head.appendChild(element("span", found.rhythm));
+        head.appendChild(element("span", " (" + found.total + " dates)", "muted"));
+        seriesBox.appendChild(head);
+        var list = element("ol", "", "date-list");
+        found.dates.forEach(function (item) {
+          list.appendChild(element("li", item.date + ": " + item.line));
+        });
+        seriesBox.appendChild(list);
+        if (found.warnings.length) {
+          var box = element("div", "", "clock-warnings");
+          box.setAttribute("role", "note");
+          box.appendChild(element("p")).appendChild(element("strong", "Clock changes:"));
+          var warnings = element("ul");
+          found.warnings.forEach(function (text) { warnings.appendChild(element("li", text)); });
+          box.appendChild(warnings);
+          seriesBox.appendChild(box);
+        }
+      })
+      .catch(function () { /* keep the last preview */ });
+  }
+  var when = repeats.closest("fieldset").parentElement.closest("fieldset") || form;
+  when.addEventListener("input", function () {
+    clearTimeout(seriesTimer);
+    seriesTimer = setTimeout(refreshSeries, 300);
+  });
+  when.addEventListener("change", function () {
+    arrange();
+    clearTimeout(seriesTimer);
+    seriesTimer = setTimeout(refreshSeries, 300);
+  });
+  arrange();
 })();
