@@ -141,15 +141,15 @@ class EventForm(FlaskForm):
                                   validate_choice=True,
                                   description="Weekly: the days (the first date's day if none).")
     monthly_by = RadioField("Monthly on", default="date", choices=[
-        SelectChoice("date", "the same date (the 14th)"),
+        SelectChoice("date", "the same day of the month (the 14th)"),
         SelectChoice("weekday", "the same weekday (the second Tuesday, or the last)")])
     custom_rule = StringField("Rule (RFC 5545 RRULE)", validators=[Length(max=200)],
                               render_kw={"placeholder": "FREQ=MONTHLY;BYDAY=-1FR;COUNT=10"})
     ends = RadioField("Ends", default="count", choices=[
-        SelectChoice("count", "After a number of times"), SelectChoice("until", "On a date")])
+        SelectChoice("count", "After a number of times"), SelectChoice("until", "On a last day")])
     ends_count = IntegerField("Times", default=10,
                               validators=[Optional(), NumberRange(1, recurrence.MAX_OCCURRENCES)])
-    ends_on = DateField("Last date", validators=[Optional()])
+    ends_on = DateField("Last one on", validators=[Optional()])
     except_dates = StringField("Leave out", validators=[Length(max=4000)],
                                description="Dates the series skips, e.g. 2027-04-06, "
                                            "2027-12-28.")
