@@ -136,6 +136,12 @@ def test_home_lists_a_series_once_at_its_next_date_with_its_rhythm(client, app):
     assert f"/events/reading-group/{first}" in page
 
 
+def test_the_atom_feed_says_a_series_rhythm(client, app):
+    future_tuesdays()
+    assert "Every Tuesday at 7pm London time, 6 times. " in client.get("/events.atom").get_data(
+        as_text=True)
+
+
 def test_the_series_page_shows_rhythm_and_dates_and_each_date_has_a_page(client, app):
     event, first = future_tuesdays()
     page = client.get("/events/reading-group").get_data(as_text=True)
