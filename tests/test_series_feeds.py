@@ -39,6 +39,11 @@ SERIES = [
     {"title": "Sydney meet-up", "slug": "sydney", "timezone": "Australia/Sydney",
      "start": "2027-02-01T18:00", "end": "2027-02-01T19:00",
      "recurrence": {"rule": "FREQ=MONTHLY;BYDAY=1MO;COUNT=12"}},
+    # 1:30am London on Sundays: skipped on 28 March, repeated on 31 October. The readers
+    # disagree about a repeated wall time in a rule, so those dates carry their instants.
+    {"title": "Night owls", "slug": "night-owls", "timezone": "Europe/London",
+     "start": "2027-03-14T01:30", "end": "2027-03-14T02:00",
+     "recurrence": {"rule": "FREQ=WEEKLY;BYDAY=SU;UNTIL=20271107"}},
     # Santiago every day across its April change.
     {"title": "Santiago daily", "slug": "santiago", "timezone": "America/Santiago",
      "start": "2027-03-25T09:00", "end": "2027-03-25T09:30",
@@ -129,7 +134,21 @@ def test_libical_expands_exactly_what_the_api_shows(client, feeds):
     paths, site = feeds
     read = _run([SYSTEM_PYTHON, str(READERS / "libical_expand.py")], [*paths.values(), site])
     for slug, path in paths.items():
-        assert shown(read[str(path)]) == shown(api_instants(client, slug)), slug
+        if slug != "night-owls":  # see the next test
+            assert shown(read[str(path)]) == shown(api_instants(client, slug)), slug
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "libical's RecurIterator carries a skipped wall time's normalised form to the next date "
+    "of a weekly rule: 1:30am on Sundays gives 2:30am on 28 March 2027 (right) and on 4 "
+    "April (wrong), then 1:30am again. A defect of that reader: recurring-ical-events and "
+    "ical.js read the same file right."))
+def test_libical_after_a_skipped_wall_time(client, feeds):
+    if not libical_available():
+        pytest.skip("libical is not installed for /usr/bin/python3")
+    paths, _site = feeds
+    read = _run([SYSTEM_PYTHON, str(READERS / "libical_expand.py")], [paths["night-owls"]])
+    assert shown(read[str(paths["night-owls"])]) == shown(api_instants(client, "night-owls"))
 
 
 def test_the_api_dates_are_the_wall_times_in_each_zone(client, feeds):
