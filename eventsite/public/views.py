@@ -64,7 +64,7 @@ def event(slug: str):
         jsonld=event_jsonld(found, site_url("public.event", slug=slug)))
 
 
-@bp.get("/events/<slug>/<day>")
+@bp.get("/events/<slug>/<day>", merge_slashes=False)
 def occurrence(slug: str, day: str):
     """One date of a series: its time (moved or not), status, note, and the series'."""
     found = listings.listed_event(slug) or abort(404)
