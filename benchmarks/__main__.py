@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks import data, signups
+from benchmarks import data, scale, signups
 from benchmarks.servers import ceiling, fetch, gunicorn, worker_peak_rss_kb, wrk
 
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -207,13 +207,37 @@ def registrations(backend: str, workdir: Path) -> None:
           f"{verdict}", flush=True)
 
 
+def existing_url(backend: str, name: str, workdir: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{workdir / (name + '.sqlite3')}"
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def issue16(backend: str, workdir: Path, args) -> None:
+    """Flat costs on the 100,000-event site, sign-ups under load, feed subscribers after an
+    unrelated edit, import time (benchmarks/scale.py)."""
+    large = existing_url(backend, "bench_100k", workdir)
+    if "growth" in args.skip:
+        large = database_url(backend, "bench_100k", workdir)
+        data.populate(large, str(workdir), total=100_000, upcoming=500)
+    scale.deep_pages(backend, large, workdir, args, report, interleaved, app_env)
+    scale.feed_subscribers(backend, existing_url(backend, "bench_100k", workdir), workdir,
+                           report, app_env)
+    scale.signup_latency(backend, database_url(backend, "bench_signup_load", workdir),
+                         workdir, report, app_env)
+    if "import" not in args.skip:
+        scale.import_time(backend, lambda name: database_url(backend, name, workdir), workdir,
+                          report)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=4, help="length of each wrk run")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds per measure")
     parser.add_argument("--backend", action="append", choices=["sqlite", "postgres"])
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["throughput", "growth", "build", "signup"])
+                        choices=["throughput", "growth", "build", "signup", "scale",
+                                 "import"])
     args = parser.parse_args()
     backends = args.backend or ["sqlite", "postgres"]
     os.environ.setdefault("INSTANCE_PATH", tempfile.gettempdir())
@@ -231,6 +255,8 @@ def main() -> int:
                 archive_growth(backend, workdir, args)
             if "signup" not in args.skip:
                 registrations(backend, workdir)
+            if "scale" not in args.skip:
+                issue16(backend, workdir, args)
     targets = [row for row in ROWS if row[4] != "-"]
     missed = [row for row in targets if row[4] == "MISSED"]
     print(f"\n{len(targets) - len(missed)} of {len(targets)} targets met.")

@@ -57,3 +57,12 @@ def run_import(database_url: str, path: Path, instance: str) -> tuple[float, flo
         raise RuntimeError(result.stdout + result.stderr)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return elapsed, max(peak, before) / 1024
+
+
+def flask(database_url: str, instance: str, *args: str) -> str:
+    """Run one `flask` command against the database; its output."""
+    env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": instance,
+           "SECRET_KEY": "benchmark"}
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT,
+                          env=env, check=True, capture_output=True, text=True,
+                          timeout=600).stdout
