@@ -153,7 +153,10 @@ def test_every_url_parameter(client, app):
                  "/api/events?after={}", "/tags/{}", "/tags/{}.ics", "/events/{}",
                  "/events/{}.ics", "/speakers/{}", "/organisations/{}", "/api/events/{}",
                  "/r/{}", "/confirm/{}", "/auth/reset/{}", "/media/events/{}",
-                 "/auth/sign-in?next={}", f"/events/{event.slug}?x={{}}"]
+                 "/auth/sign-in?next={}", f"/events/{event.slug}?x={{}}",
+                 "/search?q={}", "/search?q=listed&page={}", "/api/events?q={}",
+                 "/api/events?q=listed&page={}", "/speakers?letter={}", "/tags?page={}",
+                 "/calendar/2027/03?tz={}", "/calendar?tz={}"]
     numbers = ["10000000000000000000", "-1", "0", "1e9", "NaN", "99999999999"]
     for template in templates:
         for value in PAYLOADS + numbers:

@@ -2,14 +2,25 @@
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
-from eventsite.domain.timezones import utcnow
+from eventsite.domain.paging import MAX_PAGE
+from eventsite.domain.timezones import all_zones_with_offsets, is_valid_zone, utcnow
 from eventsite.pagecache import no_page_cache
 from eventsite.paging import int_arg, position_arg
 from eventsite.public.jsonld import event_jsonld
 from eventsite.registration.forms import RegistrationForm
-from eventsite.services import images, listings, registrations, search, series
+from eventsite.services import directory, images, listings, registrations, search, series
+from eventsite.services.month import MONTHS, is_valid_month, month_view, this_month
 from eventsite.urls import site_url
 
 bp = Blueprint("public", __name__)
@@ -46,6 +57,59 @@ def search_page():
     page = int_arg("page", 1, search.WINDOW)
     results = search.search(words, page, _per_page()) if words else None
     return render_template("public/search.html", q=words, results=results)
+
+
+def _calendar_zone() -> tuple[str, str | None]:
+    """The zone the calendar's days are in, and the `tz` to keep in its links (None: the
+    site's default, which links need not repeat)."""
+    asked = request.args.get("tz", "")[:64]
+    if asked and is_valid_zone(asked):
+        return asked, asked
+    return current_app.config["DISPLAY_TIMEZONES"][0], None
+
+
+@bp.get("/calendar")
+def calendar_now():
+    zone, tz_param = _calendar_zone()
+    year, number = this_month(zone)
+    return redirect(url_for("public.calendar", year=year, month=number, tz=tz_param))
+
+
+@bp.get("/calendar/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>")
+def calendar(year: int, month: int):
+    if not is_valid_month(year, month):
+        abort(404)
+    zone, tz_param = _calendar_zone()
+    return render_template("public/calendar.html", tz_param=tz_param,
+                           view=month_view(year, month, zone),
+                           zones=all_zones_with_offsets(), month_names=MONTHS)
+
+
+INDEX_PER_PAGE = 60
+INDEX_TITLES = {"speakers": "Speakers", "organisations": "Organisations", "tags": "Tags"}
+
+
+def _index(kind: str):
+    letter = request.args.get("letter", "").strip()
+    found = directory.directory(kind, letter.upper() if len(letter) == 1 else letter,
+                                int_arg("page", 1, MAX_PAGE), INDEX_PER_PAGE)
+    return render_template("public/directory.html", kind=kind, title=INDEX_TITLES[kind],
+                           directory=found)
+
+
+@bp.get("/speakers")
+def speakers():
+    return _index("speakers")
+
+
+@bp.get("/organisations")
+def organisations():
+    return _index("organisations")
+
+
+@bp.get("/tags")
+def tags():
+    return _index("tags")
 
 
 @bp.get("/events/<slug>")
