@@ -114,6 +114,8 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.admin.views import bp as admin_bp
     from eventsite.api.views import bp as api_bp
     from eventsite.auth.views import bp as auth_bp
+    from eventsite.crawl.views import bp as crawl_bp
+    from eventsite.embed.views import bp as embed_bp
     from eventsite.feeds.views import bp as feeds_bp
     from eventsite.health.views import bp as health_bp
     from eventsite.public.views import bp as public_bp
@@ -124,6 +126,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(embed_bp)
+    app.register_blueprint(crawl_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")

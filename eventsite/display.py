@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from markupsafe import Markup, escape
 
 from eventsite.domain.recurrence import clock_changes, parse_rule, rhythm
@@ -260,7 +260,20 @@ def has_ended(event: Event) -> bool:
     return event.ends_utc <= utcnow()
 
 
+# Query parameters that change what a page shows; the rest (?tz=, tracking tags) do not.
+CANONICAL_ARGS = ("page", "after", "before", "letter")
+
+
+def canonical_url() -> str | None:
+    """This public page's one address under SITE_URL, for <link rel="canonical">."""
+    if request.blueprint != "public" or not request.endpoint or request.url_rule is None:
+        return None
+    kept = {name: request.args[name] for name in CANONICAL_ARGS if request.args.get(name)}
+    return site_url(request.endpoint, **(request.view_args or {}), **kept)
+
+
 def register(app: Flask) -> None:
+    app.add_template_global(canonical_url, "canonical_url")
     app.add_template_filter(highlighted, "highlighted")
     app.add_template_filter(has_ended, "has_ended")
     app.add_template_filter(in_event_zone, "in_event_zone")

@@ -24,7 +24,7 @@ from eventsite import security
 from eventsite.extensions import db
 from eventsite.models import SiteState, site_state
 
-CACHEABLE_BLUEPRINTS = {"public", "feeds", "api"}
+CACHEABLE_BLUEPRINTS = {"public", "feeds", "api", "embed", "crawl"}
 KEPT_HEADERS = {"content-type", "etag", "last-modified", "cache-control",
                 "content-disposition", "vary", "access-control-allow-origin",
                 *security.HEADERS_TO_KEEP}

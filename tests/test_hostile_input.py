@@ -156,7 +156,10 @@ def test_every_url_parameter(client, app):
                  "/auth/sign-in?next={}", f"/events/{event.slug}?x={{}}",
                  "/search?q={}", "/search?q=listed&page={}", "/api/events?q={}",
                  "/api/events?q=listed&page={}", "/speakers?letter={}", "/tags?page={}",
-                 "/calendar/2027/03?tz={}", "/calendar?tz={}"]
+                 "/calendar/2027/03?tz={}", "/calendar?tz={}", "/embed/events?tag={}",
+                 "/embed/events?count={}", "/embed/events?accent={}",
+                 "/embed/events/{}", "/oembed?url={}", "/oembed?url=x&maxwidth={}",
+                 "/embed/theme.css?accent={}", "/sitemaps/events-{}.xml"]
     numbers = ["10000000000000000000", "-1", "0", "1e9", "NaN", "99999999999"]
     for template in templates:
         for value in PAYLOADS + numbers:

@@ -6,10 +6,12 @@ from email.utils import format_datetime
 from flask import Blueprint, Response, abort, request
 from werkzeug.http import is_resource_modified
 
+from eventsite.cors import allow_any_origin
 from eventsite.display import utc_aware
 from eventsite.services import feeds
 
 bp = Blueprint("feeds", __name__)
+bp.after_request(allow_any_origin)  # read-only and impersonal: any site may read it
 
 # Shared caches (a proxy, a CDN) may keep a feed for five minutes; clients revalidate.
 CACHE_CONTROL = "public, max-age=300"
