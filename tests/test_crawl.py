@@ -2,7 +2,6 @@
 
 import xml.etree.ElementTree as ET
 
-from eventsite.extensions import db
 from tests.factories import make_event
 from tests.sql import counting_statements
 
@@ -33,17 +32,17 @@ def test_sitemap_lists_what_visitors_can_see(client, app):
     assert client.get("/sitemaps/events-2.xml").status_code == 404
 
 
-def test_sitemap_files_are_split_by_id_range(client, app):
+def test_sitemap_files_are_split_by_id_range(client, app, monkeypatch):
     from eventsite.services import sitemap
 
-    event = make_event(title="Far")
-    db.session.execute(db.text("UPDATE events SET id = 25001 WHERE id = :id"), {"id": event.id})
-    db.session.commit()
-    assert sitemap.event_files() == 3
-    assert locs(client, "/sitemaps/events-2.xml") == []
-    assert len(locs(client, "/sitemaps/events-3.xml")) == 1
+    monkeypatch.setattr(sitemap, "EVENTS_PER_FILE", 2)
+    first, second, third = (make_event(title=name) for name in ("First", "Second", "Third"))
+    assert sitemap.event_files() == -(-third.id // 2)
+    site = app.config["SITE_URL"]
+    number = -(-third.id // 2)
+    assert f"{site}/events/third" in locs(client, f"/sitemaps/events-{number}.xml")
     with counting_statements() as sent:
-        client.get("/sitemaps/events-3.xml")
+        client.get(f"/sitemaps/events-{number}.xml")
     assert len(sent) <= 3  # no growth with events: one range read (and the file count)
 
 
