@@ -90,12 +90,12 @@ def test_chosen_zone_is_remembered_and_applied(new_context, live_server, output_
     assert page.locator(".facts .your-time").count() == 0  # New York is shown already
     page.select_option("#zone-chooser", "Asia/Kolkata")
     assert page.locator(".facts .your-time").inner_text() == \
-        "Your time: 9:30pm, Sunday 21 November (Asia/Kolkata)"
+        "Your time: 9:30pm, Sunday 21 November (Kolkata)"
     assert page.locator(".facts time").inner_text() == "11am EST, 8am PST, 4pm GMT, 5pm CET"
     other = context.new_page()  # another page, the same browser: remembered
     other.goto(f"{live_server}/")
     other.goto(f"{live_server}/events/past")
-    assert "(Asia/Kolkata)" in other.locator(".your-time").first.inner_text()
+    assert "(Kolkata)" in other.locator(".your-time").first.inner_text()
     other.goto(f"{live_server}/calendar/2021/11")
     other.wait_for_url(re.compile(r"/calendar/2021/11\?tz=Asia(/|%2F)Kolkata$"))
     other.screenshot(path=os.path.join(output_path, "calendar-kolkata.png"), full_page=True)
