@@ -174,6 +174,9 @@ class EventForm(FlaskForm):
         description="In the event's time zone; empty: when the event starts.")
     confirmation_required = BooleanField(
         "Ask people to confirm their address by a link before their seat counts")
+    registration_per_occurrence = BooleanField(
+        "A series: register for each date on its own (each with these seats and waitlist), "
+        "rather than once for the whole series")
     registration_url = StringField("Registration link", validators=[Length(max=500)],
                                    render_kw={"type": "url"})
     registration_label = StringField("Link text", validators=[Length(max=100)],
@@ -248,6 +251,7 @@ class EventForm(FlaskForm):
             registration_closes=self.registration_closes.data,
             confirmation_required=bool(self.confirmation_required.data),
             image_alt=_text(self.image_alt),
+            registration_per_occurrence=bool(self.registration_per_occurrence.data),
             recurrence=self.recurrence_input(),
         )
 
@@ -404,6 +408,7 @@ class EventForm(FlaskForm):
                 registration_label=event.registration_label,
                 capacity=event.capacity, waitlist=event.waitlist,
                 confirmation_required=event.confirmation_required, image_alt=event.image_alt,
+                registration_per_occurrence=event.registration_per_occurrence,
                 registration_opens=local_wall_time(event, event.registration_opens_at),
                 registration_closes=local_wall_time(event, event.registration_closes_at),
             )

@@ -10,7 +10,12 @@ from eventsite.models.event import (
     RegistrationMode,
     Tag,
 )
-from eventsite.models.occurrence import Occurrence, OccurrenceChange, OccurrenceStatus
+from eventsite.models.occurrence import (
+    Occurrence,
+    OccurrenceChange,
+    OccurrenceSeats,
+    OccurrenceStatus,
+)
 from eventsite.models.organisation import EventOrganisation, Organisation, OrganisationRole
 from eventsite.models.registration import (
     Broadcast,
@@ -28,7 +33,8 @@ site_state.TRACKED = (Event, EventSpeaker, EventOrganisation, Location, Organisa
 
 __all__ = [
     "Broadcast", "Event", "EventFormat", "EventOrganisation", "EventSpeaker", "EventStatus",
-    "Location", "LocationVisibility", "Occurrence", "OccurrenceChange", "OccurrenceStatus",
+    "Location", "LocationVisibility", "Occurrence", "OccurrenceChange", "OccurrenceSeats",
+    "OccurrenceStatus",
     "Organisation", "OrganisationRole", "OutboxMessage", "OutboxStatus",
     "Registration", "RegistrationMode", "RegistrationStatus", "SiteState",
     "Speaker", "SpeakerRole", "Tag", "User",

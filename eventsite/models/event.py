@@ -130,6 +130,9 @@ class Event(db.Model):
     # Seats taken: kept by the registration service with one conditional UPDATE, which is
     # what makes "check the capacity and take a seat" a single atomic step.
     confirmed_count: Mapped[int] = mapped_column(default=0)
+    # A series: registration date by date, each with the capacity and waitlist above
+    # (seats in occurrence_seats), rather than once for the whole series.
+    registration_per_occurrence: Mapped[bool] = mapped_column(default=False)
 
     # Bumped whenever time, place or status change; becomes the iCalendar SEQUENCE.
     revision: Mapped[int] = mapped_column(default=0)

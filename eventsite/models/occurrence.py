@@ -48,6 +48,18 @@ class OccurrenceChange(db.Model):
     event: Mapped[Event] = relationship(back_populates="occurrence_changes")
 
 
+class OccurrenceSeats(db.Model):
+    """Seats taken on one date of a series registered date by date: kept apart from the
+    derived occurrence rows (which are rebuilt), and taken with one conditional UPDATE."""
+
+    __tablename__ = "occurrence_seats"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    confirmed_count: Mapped[int] = mapped_column(default=0)
+
+
 class Occurrence(db.Model):
     """One date of a series as listed: derived from the rule, the exceptions and the changes
     by services/series.py, whenever any of them (or tzdata) changes."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
@@ -29,12 +29,16 @@ def new_token() -> str:
 
 class Registration(db.Model):
     __tablename__ = "registrations"
-    # One registration per address and event: signing up again finds the same row.
-    __table_args__ = (UniqueConstraint("event_id", "email"),
+    # One registration per address and event (per date, for a series registered date by
+    # date): signing up again finds the same row.
+    __table_args__ = (UniqueConstraint("event_id", "occurrence_key", "email"),
                       Index("ix_registrations_event_id_status", "event_id", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    # A series registered date by date: the date ('2027-03-02'); '' for the whole event.
+    # Text, not a nullable date, so that the uniqueness above holds for '' too.
+    occurrence_key: Mapped[str] = mapped_column(String(10), default="")
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))  # lower-case
     organisation: Mapped[str] = mapped_column(String(200), default="")
@@ -55,6 +59,10 @@ class Registration(db.Model):
     @property
     def holds_seat(self) -> bool:
         return self.status in SEAT_HOLDING
+
+    @property
+    def occurrence_day(self) -> date | None:
+        return date.fromisoformat(self.occurrence_key) if self.occurrence_key else None
 
 
 class OutboxStatus(enum.StrEnum):

@@ -137,8 +137,14 @@ def occurrence(slug: str, day: str):
     except ValueError:
         abort(404)
     dated = series.occurrence_on(found, when) or abort(404)
+    state = registrations.state_of(found, day=when)
+    form = None
+    if state:
+        no_page_cache()  # seats left change with every sign-up
+        form = RegistrationForm(date=when.isoformat())
     return render_template("public/occurrence.html", event=found, occurrence=dated,
-                           change=series.change_on(found, when))
+                           change=series.change_on(found, when), registration=state,
+                           register_form=form)
 
 
 @bp.get("/media/events/<name>")

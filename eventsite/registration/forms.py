@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, StringField
 from wtforms.validators import Length
 
 
@@ -13,6 +13,8 @@ class RegistrationForm(FlaskForm):
                                render_kw={"autocomplete": "organization"})
     consent = BooleanField("The organisers may keep my name and e-mail address to manage my "
                            "registration and to write to me about this event.")
+    # A series registered date by date: which date (ISO), from the date's own page.
+    date = HiddenField()
     # A honeypot: hidden from people, filled in by bots.
     website = StringField("Leave this empty", render_kw={"tabindex": "-1",
                                                          "autocomplete": "off"})

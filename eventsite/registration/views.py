@@ -1,5 +1,7 @@
 """Registering for an event here, and the attendee's own page (reached by a secret link)."""
 
+from datetime import date
+
 from flask import (
     Blueprint,
     Response,
@@ -17,7 +19,7 @@ from eventsite.errors import show_on_form
 from eventsite.extensions import limiter
 from eventsite.models import RegistrationStatus
 from eventsite.registration.forms import RegistrationForm
-from eventsite.services import listings, registrations
+from eventsite.services import listings, registrations, series
 from eventsite.services.accounts import normalise_email
 from eventsite.services.errors import ValidationError
 
@@ -41,23 +43,44 @@ def register(slug: str):
     form = RegistrationForm()
     if form.website.data:  # a bot filled the honeypot: thank it and keep nothing
         return redirect(url_for("registration.done", slug=slug))
+    day = _day(event, form.date.data)
+    page = url_for("public.occurrence", slug=slug, day=day.isoformat()) if day else \
+        url_for("public.event", slug=slug)
     if form.validate_on_submit():
         try:
             registrations.register(event, registrations.SignUp(
                 form.name.data, form.email.data, form.organisation.data or "",
-                form.consent.data))
+                form.consent.data), day)
         except ValidationError as error:
             show_on_form(form, error)
         except registrations.RegistrationError as error:
             flash(str(error), "error")
-            return redirect(url_for("public.event", slug=slug))
+            return redirect(page)
         else:
             # The same answer for a new sign-up and an address already registered, with or
             # without a seat: the personal link goes only to the address's inbox, so typing
             # someone else's address shows (and confirms) nothing.
             return redirect(url_for("registration.done", slug=slug))
+    if day:
+        return render_template("public/occurrence.html", event=event, register_form=form,
+                               occurrence=series.occurrence_on(event, day),
+                               change=series.change_on(event, day),
+                               registration=registrations.state_of(event, day=day)), 422
     return render_template("public/event.html", event=event, register_form=form,
                            registration=registrations.state_of(event), jsonld=None), 422
+
+
+def _day(event, value: str | None) -> date | None:
+    """The date registered for, for a series registered date by date (404 if none such)."""
+    if not registrations.per_occurrence(event):
+        return None
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        abort(404)
+    if series.occurrence_on(event, day) is None:
+        abort(404)
+    return day
 
 
 @bp.get("/events/<slug>/registered")

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_
 
+from eventsite.display import occurrence_date, occurrence_time_line
 from eventsite.domain.text import (
     SLUG_PATTERN,
     is_web_url,
@@ -111,6 +112,7 @@ class EventInput:
     registration_opens: datetime | None = None  # wall times in the event's zone
     registration_closes: datetime | None = None
     confirmation_required: bool = False
+    registration_per_occurrence: bool = False  # a series: each date its own seats
     image_id: str | None = None  # a stored image (services/images.py)
     image_alt: str = ""  # what the image shows, for people who cannot see it
     replace_image: bool = False  # whether image_id replaces the event's image
@@ -312,6 +314,8 @@ def parse_event(record: Mapping) -> EventInput:
                                                      "registration.closes"),
         confirmation_required=check.flag(registration, "confirmation_required", False,
                                          "registration.confirmation_required"),
+        registration_per_occurrence=check.flag(registration, "per_occurrence", False,
+                                               "registration.per_occurrence"),
         registration_url=check.url(registration, "url", "registration.url"),
         registration_label=check.text(registration, "label", LIMITS["label"],
                                       path="registration.label"),
@@ -580,6 +584,8 @@ def _apply(event: Event, data: EventInput, schedule: _Schedule) -> None:
         event.registration_label = "" if builtin else data.registration_label
         event.capacity = data.capacity if builtin else None
         event.waitlist, event.confirmation_required = data.waitlist, data.confirmation_required
+        event.registration_per_occurrence = builtin and plan is not None and \
+            data.registration_per_occurrence
         event.registration_opens_at = schedule.opens_utc
         event.registration_closes_at = schedule.closes_utc
         event.tags = find_or_create_tags(data.tags)
@@ -707,6 +713,7 @@ def event_input_from(event: Event, **changes) -> EventInput:
         registration_url=event.registration_url, registration_label=event.registration_label,
         registration_mode=event.registration_mode, capacity=event.capacity,
         waitlist=event.waitlist, confirmation_required=event.confirmation_required,
+        registration_per_occurrence=event.registration_per_occurrence,
         registration_opens=local_wall_time(event, event.registration_opens_at),
         registration_closes=local_wall_time(event, event.registration_closes_at),
         venue_name=event.venue_name, venue_address=event.venue_address,
@@ -895,14 +902,25 @@ def change_occurrence(event: Event, change: series.OccurrenceChangeInput) -> Eve
     errors = series.check_change(change, plan, event.timezone, "occurrence")
     if errors:
         raise ValidationError({key.split(".", 1)[1]: message for key, message in errors.items()})
+    told = _date_facts(event, change.day)
     series.save_changes(event, [change])
     series.store_occurrences(event, plan)
     event.revision += 1
     event.updated_at = utcnow()
-    messages = registrations.notify_change(event)
+    messages = registrations.notify_change(
+        event, changes.compare(told, _date_facts(event, change.day)), day=change.day)
     db.session.commit()
     mail.deliver_now(messages)
     return event
+
+
+def _date_facts(event: Event, day) -> dict:
+    """What registrants are told of one date of a series: when, and whether it happens."""
+    dated = series.occurrence_on(event, day)
+    when = f"{occurrence_date(dated)}, {occurrence_time_line(event, dated)}"
+    status = dated.status.value + (f": {dated.note}" if dated.note else "")
+    return {"Date": changes.Fact(when, format_short_date(dated.starts_local)),
+            "This date": changes.Fact(status, dated.status.value)}
 
 
 def fold_of(wall: datetime, zone: str, instant_utc: datetime) -> Fold:

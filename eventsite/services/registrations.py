@@ -10,14 +10,19 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app, render_template
 from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 
-from eventsite.display import event_date, event_time_line
+from eventsite.display import (
+    event_date,
+    event_time_line,
+    occurrence_date,
+    occurrence_time_line,
+)
 from eventsite.domain import registration as flow
 from eventsite.domain.ical import build_calendar
 from eventsite.domain.registration import first_message_for
@@ -28,13 +33,15 @@ from eventsite.models import (
     Event,
     EventStatus,
     LocationVisibility,
+    OccurrenceSeats,
+    OccurrenceStatus,
     OutboxMessage,
     Registration,
     RegistrationMode,
     RegistrationStatus,
 )
 from eventsite.models.registration import new_token
-from eventsite.services import changes, mail
+from eventsite.services import changes, mail, series
 from eventsite.services.accounts import normalise_email
 from eventsite.services.errors import ValidationError
 from eventsite.services.feeds import (
@@ -68,15 +75,27 @@ class State:
     message: str
 
 
-def state_of(event: Event, now: datetime | None = None) -> State | None:
-    """What the event page says about registering here; None when it doesn't take any."""
+def state_of(event: Event, now: datetime | None = None, day: date | None = None
+             ) -> State | None:
+    """What the event page (or, for a series registered date by date, the page of the date
+    `day`) says about registering here; None when it doesn't take any there."""
     if event.registration_mode is not RegistrationMode.BUILTIN:
         return None
+    if per_occurrence(event) != (day is not None):
+        return None
     now = now or utcnow()
-    # Once for a whole series: people may join until its last date is over.
-    closes = event.registration_closes_at or event.series_ends_utc or event.starts_utc
-    seats_left = event.seats_left
-    if event.status is not EventStatus.PUBLISHED or now >= closes:
+    if day is None:
+        # Once for a whole series: people may join until its last date is over.
+        closes = event.registration_closes_at or event.series_ends_utc or event.starts_utc
+        seats_left, cancelled = event.seats_left, False
+    else:
+        dated = series.occurrence_on(event, day)
+        if dated is None:
+            return None
+        closes = min(event.registration_closes_at or dated.starts_utc, dated.starts_utc)
+        seats_left = _seats_left(event, day)
+        cancelled = dated.status is not OccurrenceStatus.SCHEDULED
+    if event.status is not EventStatus.PUBLISHED or cancelled or now >= closes:
         return State(Availability.CLOSED, seats_left, "Registration closed")
     if event.registration_opens_at and now < event.registration_opens_at:
         return State(Availability.NOT_OPEN, seats_left, "Registration has not opened yet")
@@ -104,8 +123,9 @@ class Outcome:
     created: bool  # False: that address had registered already; the confirmation went again
 
 
-def register(event: Event, sign_up: SignUp) -> Outcome:
-    """Sign someone up: a seat if one is free, else the waitlist (or a confirmation first)."""
+def register(event: Event, sign_up: SignUp, day: date | None = None) -> Outcome:
+    """Sign someone up: a seat if one is free, else the waitlist (or a confirmation first);
+    for one date `day` of a series registered date by date."""
     errors = {}
     name = " ".join(sign_up.name.split())
     if not name:
@@ -130,7 +150,8 @@ def register(event: Event, sign_up: SignUp) -> Outcome:
 
     for _attempt in range(3):
         try:
-            return _register(event, name, email, organisation)
+            return _register(event, name, email, organisation,
+                             day if per_occurrence(event) else None)
         except IntegrityError:
             # The same address, at the same instant, in another request: that one won.
             db.session.rollback()
@@ -143,9 +164,24 @@ def _check_line(errors: dict, key: str, label: str, value: str) -> None:
         errors[key] = f"{label} {problem}."
 
 
-def _register(event: Event, name: str, email: str, organisation: str) -> Outcome:
+def per_occurrence(event: Event) -> bool:
+    """Whether people register for each date of this series on its own."""
+    return event.is_series and event.registration_per_occurrence
+
+
+def _seats_left(event: Event, day: date) -> int | None:
+    if event.capacity is None:
+        return None
+    taken = db.session.scalar(db.select(OccurrenceSeats.confirmed_count).where(
+        OccurrenceSeats.event_id == event.id, OccurrenceSeats.day == day)) or 0
+    return max(0, event.capacity - taken)
+
+
+def _register(event: Event, name: str, email: str, organisation: str,
+              day: date | None = None) -> Outcome:
     _lock(event)
-    existing = _find(event, email)
+    key = day.isoformat() if day else ""
+    existing = _find(event, email, key)
     if existing and existing.status in ACTIVE:
         # Signing up again tells the address's owner (only them) where they stand.
         messages = [_queue_mail(existing, first_message_for(existing.status))]
@@ -153,7 +189,11 @@ def _register(event: Event, name: str, email: str, organisation: str) -> Outcome
         mail.deliver_now(messages)
         return Outcome(existing, created=False)
 
-    state = state_of(event)
+    state = state_of(event, day=day)
+    if state is None:
+        db.session.rollback()
+        raise RegistrationError("Choose one of the series' dates to register for."
+                                if per_occurrence(event) else "Registration closed")
     if state.availability in (Availability.CLOSED, Availability.NOT_OPEN, Availability.FULL):
         db.session.rollback()
         raise RegistrationError(state.message)
@@ -161,7 +201,7 @@ def _register(event: Event, name: str, email: str, organisation: str) -> Outcome
     now = utcnow()
     if event.confirmation_required:
         target, confirm_token = RegistrationStatus.PENDING, new_token()
-    elif _take_seat(event):
+    elif _take_seat(event, day):
         target, confirm_token = RegistrationStatus.CONFIRMED, None
     elif event.waitlist:
         target, confirm_token = RegistrationStatus.WAITLISTED, None
@@ -173,7 +213,7 @@ def _register(event: Event, name: str, email: str, organisation: str) -> Outcome
                "confirmed_at": now if target is RegistrationStatus.CONFIRMED else None}
     if existing is None:
         registration = Registration(event=event, email=email, token=new_token(),
-                                    status=target, **details)
+                                    occurrence_key=key, status=target, **details)
         db.session.add(registration)
         db.session.flush()
     else:
@@ -190,9 +230,10 @@ def _register(event: Event, name: str, email: str, organisation: str) -> Outcome
     return Outcome(registration, created=True)
 
 
-def _find(event: Event, email: str) -> Registration | None:
+def _find(event: Event, email: str, key: str = "") -> Registration | None:
     return db.session.scalar(db.select(Registration).where(
-        Registration.event_id == event.id, Registration.email == email))
+        Registration.event_id == event.id, Registration.occurrence_key == key,
+        Registration.email == email))
 
 
 def _lock(event: Event) -> None:
@@ -223,8 +264,17 @@ def _apply(registration: Registration, transition: flow.Transition,
     return None
 
 
-def _take_seat(event: Event) -> bool:
-    """Take one seat if one is free: the check and the change in one statement."""
+def _take_seat(event: Event, day: date | None = None) -> bool:
+    """Take one seat if one is free: the check and the change in one statement (on the
+    date's own counter for a series registered date by date)."""
+    if day is not None:
+        free = [] if event.capacity is None else [
+            OccurrenceSeats.confirmed_count < event.capacity]
+        return db.session.execute(
+            update(OccurrenceSeats)
+            .where(OccurrenceSeats.event_id == event.id, OccurrenceSeats.day == day, *free)
+            .values(confirmed_count=OccurrenceSeats.confirmed_count + 1)
+            .execution_options(synchronize_session=False)).rowcount == 1
     result = db.session.execute(
         update(Event)
         .where(Event.id == event.id,
@@ -235,7 +285,15 @@ def _take_seat(event: Event) -> bool:
     return result.rowcount == 1
 
 
-def _release_seat(event: Event) -> None:
+def _release_seat(event: Event, day: date | None = None) -> None:
+    if day is not None:
+        db.session.execute(
+            update(OccurrenceSeats)
+            .where(OccurrenceSeats.event_id == event.id, OccurrenceSeats.day == day,
+                   OccurrenceSeats.confirmed_count > 0)
+            .values(confirmed_count=OccurrenceSeats.confirmed_count - 1)
+            .execution_options(synchronize_session=False))
+        return
     db.session.execute(
         update(Event).where(Event.id == event.id, Event.confirmed_count > 0)
         .values(confirmed_count=Event.confirmed_count - 1, updated_at=Event.updated_at)
@@ -268,7 +326,7 @@ def confirm(registration: Registration) -> Registration:
     if _apply(registration, flow.CONFIRM, confirmed_at=utcnow()) is None:
         db.session.rollback()
         return registration
-    if not _take_seat(event):
+    if not _take_seat(event, registration.occurrence_day):
         if not event.waitlist:
             db.session.rollback()
             raise RegistrationError("The event filled up before you confirmed.")
@@ -298,8 +356,8 @@ def cancel(registration: Registration) -> Registration:
     messages = [_queue_mail(registration, "cancelled",
                             method="CANCEL" if left in flow.SEAT_HOLDING else None)]
     if flow.CANCEL.releases_seat(left):
-        _release_seat(event)
-        messages += _fill_free_seats(event)
+        _release_seat(event, registration.occurrence_day)
+        messages += _fill_free_seats(event, registration.occurrence_day)
     db.session.commit()
     mail.deliver_now(messages)
     return registration
@@ -312,7 +370,7 @@ def promote(registration: Registration) -> Registration:
     if registration.status is not RegistrationStatus.WAITLISTED:
         db.session.rollback()
         raise ValidationError({"status": "Only someone on the waitlist can be promoted."})
-    if not _take_seat(event):
+    if not _take_seat(event, registration.occurrence_day):
         db.session.rollback()
         raise ValidationError({"status": "No seat is free: raise the capacity or cancel a "
                                          "registration first."})
@@ -344,22 +402,31 @@ def set_capacity(event: Event, capacity: int | None) -> None:
 
 def fill_waitlist(event: Event) -> list[OutboxMessage]:
     """After a change of capacity, in the same transaction: free seats go to the waitlist,
-    in order. The caller commits and delivers."""
+    in order (each date's own, for a series registered date by date). The caller commits
+    and delivers."""
     _lock(event)
-    return _fill_free_seats(event)
+    if not per_occurrence(event):
+        return _fill_free_seats(event)
+    keys = db.session.scalars(db.select(Registration.occurrence_key).distinct().where(
+        Registration.event_id == event.id, Registration.occurrence_key != "",
+        Registration.status == RegistrationStatus.WAITLISTED)).all()
+    return [message for key in sorted(keys)
+            for message in _fill_free_seats(event, date.fromisoformat(key))]
 
 
-def _fill_free_seats(event: Event) -> list[OutboxMessage]:
+def _fill_free_seats(event: Event, day: date | None = None) -> list[OutboxMessage]:
     messages = []
     waiting = db.session.scalars(
         db.select(Registration).where(Registration.event_id == event.id,
+                                      Registration.occurrence_key == (
+                                          day.isoformat() if day else ""),
                                       Registration.status == RegistrationStatus.WAITLISTED)
         .order_by(Registration.created_at, Registration.id)).all()
     for person in waiting:
-        if not _take_seat(event):
+        if not _take_seat(event, day):
             break
         if _apply(person, flow.PROMOTE, confirmed_at=utcnow()) is None:
-            _release_seat(event)  # no longer waiting (cancelled a moment ago)
+            _release_seat(event, day)  # no longer waiting (cancelled a moment ago)
             continue
         messages.append(_queue_mail(person, "promoted"))
     return messages
@@ -367,7 +434,8 @@ def _fill_free_seats(event: Event) -> list[OutboxMessage]:
 
 # --- when the event changes -------------------------------------------------------------------
 
-def notify_change(event: Event, what: list | None = None) -> list[OutboxMessage]:
+def notify_change(event: Event, what: list | None = None, day: date | None = None
+                  ) -> list[OutboxMessage]:
     """Time, place or status changed: everyone with a seat gets the updated invitation
     (SEQUENCE raised; METHOD:CANCEL when the event is cancelled), and the waitlist is told
     without one (they have no seat to put in a calendar). Addresses not yet confirmed get
@@ -383,9 +451,18 @@ def notify_change(event: Event, what: list | None = None) -> list[OutboxMessage]
                         if registration.holds_seat else None, changes=what)
             for registration in db.session.scalars(
                 db.select(Registration).where(Registration.event_id == event.id,
+                                              *_of_day(day),
                                               Registration.status.in_(
                                                   (RegistrationStatus.CONFIRMED,
                                                    RegistrationStatus.WAITLISTED))))]
+
+
+def _of_day(day: date | None) -> list:
+    """A change to one date of a series concerns whole-series registrations and that
+    date's own: not those for other dates."""
+    if day is None:
+        return []
+    return [Registration.occurrence_key.in_(("", day.isoformat()))]
 
 
 def send_reminders(now: datetime | None = None) -> int:
@@ -489,7 +566,8 @@ def registrants(event: Event, search: str = "") -> list[Registration]:
         query = query.where(or_(func.lower(Registration.name).like(pattern),
                                 Registration.email.like(pattern),
                                 func.lower(Registration.organisation).like(pattern)))
-    return list(db.session.scalars(query.order_by(Registration.created_at, Registration.id)))
+    return list(db.session.scalars(query.order_by(
+        Registration.occurrence_key, Registration.created_at, Registration.id)))
 
 
 def registrants_csv(event: Event) -> bytes:
@@ -497,12 +575,14 @@ def registrants_csv(event: Event) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["Name", "E-mail", "Organisation", "Status", "Registered (UTC)",
-                     "Confirmed (UTC)", "Cancelled (UTC)"])
+                     "Confirmed (UTC)", "Cancelled (UTC)"]
+                    + (["Date"] if event.registration_per_occurrence else []))
     for r in registrants(event):
         # Every column, the address too: "=1+2@example.org" is a valid e-mail address.
         writer.writerow([_cell(value) for value in (
             r.name, r.email, r.organisation, r.status.value, _stamp(r.created_at),
-            _stamp(r.confirmed_at), _stamp(r.cancelled_at))])
+            _stamp(r.confirmed_at), _stamp(r.cancelled_at))]
+            + ([r.occurrence_key] if event.registration_per_occurrence else []))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -524,15 +604,30 @@ def invitation(registration: Registration, method: str = "REQUEST") -> bytes:
     event = registration.event
     private = method != "CANCEL" and flow.may_see_private_links(registration.status)
     record = record_of(event)
-    # A series: its rule, and its changed dates (same UID, RECURRENCE-ID), as in the feeds.
+    # A series: its rule, and its changed dates (same UID, RECURRENCE-ID), as in the feeds;
+    # registered for one date, that date only (its RECURRENCE-ID).
     changed = changed_dates([record.uid]).get(record.uid, ()) \
         if event.is_series else ()
+    entries = series_entries(record, site_url("public.event", slug=event.slug), changed,
+                             private_links=private)
+    if registration.occurrence_key:
+        entries = [one_date_entry(entries, event, registration.occurrence_day)]
     attendees = () if method == "PUBLISH" else ((registration.name, registration.email),)
     entries = [entry._replace(attendees=attendees,
                               status="CANCELLED" if method == "CANCEL" else entry.status)
-               for entry in series_entries(record, site_url("public.event", slug=event.slug),
-                                           changed, private_links=private)]
+               for entry in entries]
     return build_calendar(calendar_info(event.title, method=method), entries, span=site_span())
+
+
+def one_date_entry(entries: list, event: Event, day: date):
+    """The VEVENT of one date of a series: its changed one, or the rule's for that date."""
+    wall = datetime.combine(day, event.starts_local.time())
+    for entry in entries[1:]:
+        if entry.recurrence_id == wall:
+            return entry
+    dated = series.occurrence_on(event, day)
+    return entries[0]._replace(rrule="", exdates=(), series_ends_utc=None, recurrence_id=wall,
+                               starts_utc=dated.starts_utc, ends_utc=dated.ends_utc)
 
 
 def private_links(event: Event) -> list:
@@ -561,9 +656,12 @@ def _queue_mail(registration: Registration, kind: str, subject: str | None = Non
         method = "REQUEST"
     seated = flow.may_see_private_links(registration.status) and kind not in (
         "cancelled", "event_cancelled")
+    dated = series.occurrence_on(event, registration.occurrence_day) \
+        if registration.occurrence_key else None
     context = {
         "kind": kind, "registration": registration, "event": event,
-        "date": event_date(event), "time_line": event_time_line(event),
+        "date": occurrence_date(dated) if dated else event_date(event),
+        "time_line": occurrence_time_line(event, dated) if dated else event_time_line(event),
         "join_links": private_links(event) if seated else [],
         "site_name": current_app.config["SITE_NAME"],
         "manage_url": site_url("registration.manage", token=registration.token),

@@ -20,7 +20,13 @@ from eventsite.domain import recurrence
 from eventsite.domain.recurrence import RecurrenceError
 from eventsite.domain.timezones import WallTimeError, get_zone, to_utc, utcnow, wall_clock
 from eventsite.extensions import db
-from eventsite.models import Event, Occurrence, OccurrenceChange, OccurrenceStatus
+from eventsite.models import (
+    Event,
+    Occurrence,
+    OccurrenceChange,
+    OccurrenceSeats,
+    OccurrenceStatus,
+)
 
 
 @dataclass
@@ -145,6 +151,11 @@ def store_occurrences(event: Event, plan: Plan | None) -> None:
             resolution=planned.how.value))
     db.session.add_all(rows)
     event.series_ends_utc = max(row.ends_utc for row in rows)
+    # Each date's seat counter (registration date by date), kept across recomputations.
+    counted = set(db.session.scalars(select(OccurrenceSeats.day).where(
+        OccurrenceSeats.event_id == event.id)))
+    db.session.add_all(OccurrenceSeats(event_id=event.id, day=row.day, confirmed_count=0)
+                       for row in rows if row.day not in counted)
 
 
 def _wall(instant: datetime, zone: str) -> datetime:
