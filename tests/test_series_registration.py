@@ -164,3 +164,54 @@ def test_organisers_see_the_date_of_each_registration(client, app):
     assert rows[0].endswith(",Date")
     assert rows[1].startswith("Ana Núñez,ana@example.org") and rows[1].endswith(str(FIRST))
     assert rows[2].startswith("Ana Núñez,bo@example.org") and rows[2].endswith(str(SECOND))
+
+
+@pytest.mark.settings(REGISTER_LIMIT="1000 per minute", REGISTER_EMAIL_LIMIT="10 per minute",
+                      MAIL_SEND_IMMEDIATELY=False)
+def test_simultaneous_sign_ups_for_one_date_never_overbook_it(app, live_server):
+    import http.cookiejar
+    import re
+    import threading
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    per_date_series(capacity=5)
+    people, openers, tokens = 30, [], []
+    for _ in range(people):
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect)
+        page = opener.open(f"{live_server}/events/reading-group/{FIRST}", timeout=30).read()
+        openers.append(opener)
+        tokens.append(re.search(r'name="csrf_token"[^>]*?value="([^"]+)"',
+                                page.decode()).group(1))
+    barrier, statuses = threading.Barrier(people), [0] * people
+
+    def press(n: int) -> None:
+        body = urllib.parse.urlencode({"csrf_token": tokens[n], "name": f"Person {n}",
+                                       "email": f"person{n}@example.org", "consent": "y",
+                                       "date": str(FIRST)}).encode()
+        barrier.wait(timeout=60)
+        try:
+            statuses[n] = openers[n].open(f"{live_server}/events/reading-group/register",
+                                          body, timeout=120).status
+        except urllib.error.HTTPError as error:
+            statuses[n] = error.code
+
+    threads = [threading.Thread(target=press, args=(n,)) for n in range(people)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert statuses == [302] * people
+    db.session.expire_all()
+    counted = dict(db.session.execute(
+        db.select(Registration.status, db.func.count(Registration.id))
+        .group_by(Registration.status)).all())
+    assert counted == {RegistrationStatus.CONFIRMED: 5, RegistrationStatus.WAITLISTED: 25}
+    assert db.session.scalar(db.select(OccurrenceSeats.confirmed_count).where(
+        OccurrenceSeats.day == FIRST)) == 5
