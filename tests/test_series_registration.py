@@ -215,3 +215,18 @@ def test_simultaneous_sign_ups_for_one_date_never_overbook_it(app, live_server):
     assert counted == {RegistrationStatus.CONFIRMED: 5, RegistrationStatus.WAITLISTED: 25}
     assert db.session.scalar(db.select(OccurrenceSeats.confirmed_count).where(
         OccurrenceSeats.day == FIRST)) == 5
+
+
+def test_a_registration_for_one_date_is_reminded_before_that_date(client, app):
+    per_date_series(capacity=5)
+    sign_up(client, SECOND, "ana@example.org")
+    first = datetime.combine(FIRST, datetime.min.time())  # 7pm London is 18:00-19:00 UTC
+    second = datetime.combine(SECOND, datetime.min.time())
+    # The day before the series' first date: nothing for someone coming on the second.
+    assert registrations.send_reminders(now=first + timedelta(hours=6)) == 0
+    assert registrations.send_reminders(now=second + timedelta(hours=6)) == 1
+    assert registrations.send_reminders(now=second + timedelta(hours=18, minutes=15)) == 1
+    subjects = [stored.subject for stored in db.session.scalars(
+        db.select(OutboxMessage).where(OutboxMessage.recipient == "ana@example.org")
+        .order_by(OutboxMessage.id))]
+    assert subjects[-2:] == ["Reminder: Reading group today", "Reminder: Reading group in an hour"]

@@ -14,8 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app, render_template
-from sqlalchemy import func, or_, update
+from sqlalchemy import String, case, cast, func, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from eventsite.display import (
     event_date,
@@ -33,6 +34,7 @@ from eventsite.models import (
     Event,
     EventStatus,
     LocationVisibility,
+    Occurrence,
     OccurrenceSeats,
     OccurrenceStatus,
     OutboxMessage,
@@ -473,15 +475,23 @@ def send_reminders(now: datetime | None = None) -> int:
     """
     now = now or utcnow()
     sent = 0
+    # Registered for one date of a series: reminded before that date, not the series' first.
+    dated = aliased(Occurrence)
+    starts = case((Registration.occurrence_key == "", Event.starts_utc),
+                  else_=dated.starts_utc)
     for column, earliest, latest in (
             (Registration.hour_reminder_sent_at, now, now + timedelta(hours=1)),
             (Registration.day_reminder_sent_at, now + timedelta(hours=1),
              now + timedelta(days=1))):
         due = db.session.scalars(
             db.select(Registration).join(Event)
+            .outerjoin(dated, (dated.event_id == Registration.event_id)
+                       & (cast(dated.day, String) == Registration.occurrence_key))
             .where(Registration.status == RegistrationStatus.CONFIRMED, column.is_(None),
-                   Event.status == EventStatus.PUBLISHED, Event.starts_utc > earliest,
-                   Event.starts_utc <= latest)).all()
+                   Event.status == EventStatus.PUBLISHED,
+                   or_(Registration.occurrence_key == "",
+                       dated.status == OccurrenceStatus.SCHEDULED),
+                   starts > earliest, starts <= latest)).all()
         for registration in due:
             # Mark first, conditionally: two runs at once remind each person only once.
             # ...and only while they still hold their seat (the Zoom link goes with it).
@@ -490,7 +500,7 @@ def send_reminders(now: datetime | None = None) -> int:
                                            Registration.status == RegistrationStatus.CONFIRMED)
                 .values({column.key: now}).execution_options(synchronize_session=False))
             if marked.rowcount:
-                when = _when(registration.event, now)
+                when = _when(registration, now)
                 _queue_mail(registration, "reminder",
                             f"Reminder: {registration.event.title} {when}", method="REQUEST",
                             when=when)
@@ -499,13 +509,18 @@ def send_reminders(now: datetime | None = None) -> int:
     return sent
 
 
-def _when(event: Event, now: datetime) -> str:
+def _when(registration: Registration, now: datetime) -> str:
     """'in an hour', 'today' or 'tomorrow', as the event's own zone counts days."""
-    if event.starts_utc - now <= timedelta(hours=1):
+    event = registration.event
+    dated = series.occurrence_on(event, registration.occurrence_day) \
+        if registration.occurrence_key else None
+    starts_utc, starts_local = (dated.starts_utc, dated.starts_local) if dated else (
+        event.starts_utc, event.starts_local)
+    if starts_utc - now <= timedelta(hours=1):
         return "in an hour"
     zone = get_zone(event.timezone)
     today = now.replace(tzinfo=UTC).astimezone(zone).date()
-    return "today" if event.starts_local.date() == today else "tomorrow"
+    return "today" if starts_local.date() == today else "tomorrow"
 
 
 def message_registrants(event: Event, subject: str, body: str, sender=None) -> int:
