@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, request
 from markupsafe import Markup, escape
 
-from eventsite.domain.recurrence import clock_changes, parse_rule, rhythm
+from eventsite.domain.recurrence import calendar_rule, clock_changes, parse_rule, rhythm
 from eventsite.domain.search import segments
 from eventsite.domain.text import format_duration
 from eventsite.domain.timezones import (
@@ -214,7 +214,8 @@ def subscribe_links(feed_url: str, name: str) -> dict[str, str]:
 def add_to_calendar_links(event: Event) -> dict[str, str]:
     """One event into a calendar: the .ics download, Google and Outlook.com templates."""
     page = site_url("public.event", slug=event.slug)
-    details = f"{event_time_line(event)}\n\n{event.summary}\n\n{page}".strip()
+    when = series_rhythm(event) or event_time_line(event)
+    details = f"{when}\n\n{event.summary}\n\n{page}".strip()
     location = ", ".join(loc.name for loc in event.public_locations) or event.venue_name
     compact = "%Y%m%dT%H%M%SZ"
     return {
@@ -222,7 +223,12 @@ def add_to_calendar_links(event: Event) -> dict[str, str]:
         "google": "https://calendar.google.com/calendar/render?" + urlencode({
             "action": "TEMPLATE", "text": event.title,
             "dates": f"{event.starts_utc:{compact}}/{event.ends_utc:{compact}}",
-            "details": details, "location": location, "ctz": event.timezone}),
+            "details": details, "location": location, "ctz": event.timezone,
+            # A series: Google repeats it by its rule (its left-out and changed dates are in
+            # the .ics, which carries everything).
+            **({"recur": "RRULE:" + calendar_rule(parse_rule(event.recurrence_rule),
+                                                  event.timezone)}
+               if event.recurrence_rule else {})}),
         "outlook": "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode({
             "path": "/calendar/action/compose", "rru": "addevent", "subject": event.title,
             "startdt": iso_utc(event.starts_utc), "enddt": iso_utc(event.ends_utc),

@@ -136,6 +136,13 @@ def test_home_lists_a_series_once_at_its_next_date_with_its_rhythm(client, app):
     assert f"/events/reading-group/{first}" in page
 
 
+def test_add_to_google_calendar_repeats_a_series(client, app):
+    future_tuesdays()
+    page = client.get("/events/reading-group").get_data(as_text=True)
+    assert "recur=RRULE%3AFREQ%3DWEEKLY%3BBYDAY%3DTU%3BCOUNT%3D6" in page
+    assert "Every+Tuesday+at+7pm+London+time" in page
+
+
 def test_the_atom_feed_says_a_series_rhythm(client, app):
     future_tuesdays()
     assert "Every Tuesday at 7pm London time, 6 times. " in client.get("/events.atom").get_data(
