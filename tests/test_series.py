@@ -143,6 +143,20 @@ def test_add_to_google_calendar_repeats_a_series(client, app):
     assert "Every+Tuesday+at+7pm+London+time" in page
 
 
+def test_search_engines_see_a_series_next_date(client, app):
+    import json
+
+    next_tuesday = date.today() + timedelta(days=(1 - date.today().weekday()) % 7 or 7)
+    began = next_tuesday - timedelta(days=21)  # three dates are past
+    make_event(**{**TUESDAYS, "start": f"{began}T19:00", "end": f"{began}T20:00",
+                  "recurrence": {"rule": "FREQ=WEEKLY;BYDAY=TU;COUNT=6"}, "occurrences": []})
+    page = client.get("/events/reading-group").get_data(as_text=True)
+    data = json.loads(page.split('<script type="application/ld+json">')[1].split("</script>")[0])
+    upcoming = client.get("/api/events/reading-group").get_json()["occurrences"]
+    assert data["startDate"] == upcoming[0]["start"]
+    assert data["startDate"] > f"{began}T23:59"  # not the first, past, date
+
+
 def test_the_atom_feed_says_a_series_rhythm(client, app):
     future_tuesdays()
     assert "Every Tuesday at 7pm London time, 6 times. " in client.get("/events.atom").get_data(

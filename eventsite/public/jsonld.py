@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from eventsite.display import local_end, local_start, registration_link
-from eventsite.models import Event, EventFormat, EventStatus, OrganisationRole
+from eventsite.display import local_end, local_start, registration_link, utc_aware
+from eventsite.domain.timezones import get_zone
+from eventsite.models import Event, EventFormat, EventStatus, Occurrence, OrganisationRole
 from eventsite.urls import site_url
 
 _ATTENDANCE = {
@@ -18,16 +19,23 @@ _STATUS = {
 }
 
 
-def event_jsonld(event: Event, page_url: str) -> dict:
-    """The schema.org Event for an event page (registrant-only links never appear)."""
+def _local(event: Event, instant) -> str:
+    return utc_aware(instant).astimezone(get_zone(event.timezone)).isoformat()
+
+
+def event_jsonld(event: Event, page_url: str, occurrence: Occurrence | None = None) -> dict:
+    """The schema.org Event for an event page (registrant-only links never appear); for a
+    series, its next date (`occurrence`), which is what a search result should show."""
     data = {
         "@context": "https://schema.org",
         "@type": "Event",
         "name": event.title,
         "description": event.summary,
         "url": page_url,
-        "startDate": local_start(event).isoformat(),
-        "endDate": local_end(event).isoformat(),
+        "startDate": (_local(event, occurrence.starts_utc) if occurrence
+                      else local_start(event).isoformat()),
+        "endDate": (_local(event, occurrence.ends_utc) if occurrence
+                    else local_end(event).isoformat()),
         "eventAttendanceMode": _ATTENDANCE[event.format],
         "eventStatus": _STATUS.get(event.status, _STATUS[EventStatus.PUBLISHED]),
         "location": [

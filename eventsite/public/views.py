@@ -125,7 +125,8 @@ def event(slug: str):
     return render_template(
         "public/event.html", event=found, registration=state, register_form=form,
         upcoming_dates=upcoming_dates,
-        jsonld=event_jsonld(found, site_url("public.event", slug=slug)))
+        jsonld=event_jsonld(found, site_url("public.event", slug=slug),
+                            upcoming_dates[0] if upcoming_dates else None))
 
 
 @bp.get("/events/<slug>/<day>", merge_slashes=False)
