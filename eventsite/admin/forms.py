@@ -175,8 +175,10 @@ class EventForm(FlaskForm):
     confirmation_required = BooleanField(
         "Ask people to confirm their address by a link before their seat counts")
     registration_per_occurrence = BooleanField(
-        "A series: register for each date on its own (each with these seats and waitlist), "
-        "rather than once for the whole series")
+        # Words of no other field's label ('Date', 'Seats'): fields are found by their labels.
+        "A series: people register for each day of it on its own, rather than once for the "
+        "whole series", description="Each day then has the number above and a waitlist of "
+                                    "its own.")
     registration_url = StringField("Registration link", validators=[Length(max=500)],
                                    render_kw={"type": "url"})
     registration_label = StringField("Link text", validators=[Length(max=100)],
