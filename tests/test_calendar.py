@@ -81,3 +81,26 @@ def test_queries_do_not_grow_with_events(client, app):
     with counting_statements() as many:
         client.get("/calendar/2027/07")
     assert len(many) == len(few)
+
+
+def test_series_dates_each_on_their_day(client, app):
+    # Every Tuesday 7pm London from 2 March 2027; 23 March cancelled; 30 March moved to
+    # Wednesday 31st 6:30pm; 6 April left out.
+    make_event(title="Reading group", start="2027-03-02T19:00", end="2027-03-02T20:00",
+               timezone="Europe/London",
+               recurrence={"rule": "FREQ=WEEKLY;BYDAY=TU;COUNT=12", "except": ["2027-04-06"]},
+               occurrences=[{"date": "2027-03-23", "status": "cancelled"},
+                            {"date": "2027-03-30", "start": "2027-03-31T18:30",
+                             "end": "2027-03-31T20:00"}])
+    page = client.get("/calendar/2027/03?tz=Europe/London").get_data(as_text=True)
+    cells = dict(re.findall(r'data-date="([\d-]+)"[^>]*>(.*?)</td>', page, re.S))
+    with_group = sorted(day for day, cell in cells.items() if "Reading group" in cell)
+    assert with_group == ["2027-03-02", "2027-03-09", "2027-03-16", "2027-03-23",
+                          "2027-03-31"]
+    assert "<del>Reading group</del>" in cells["2027-03-23"]
+    assert 'href="/events/reading-group/2027-03-09"' in cells["2027-03-09"]
+    # 7pm London is the next morning in Tokyo.
+    tokyo = client.get("/calendar/2027/03?tz=Asia/Tokyo").get_data(as_text=True)
+    assert day_of(tokyo, "/events/reading-group/2027-03-02") == "2027-03-03"
+    april = client.get("/calendar/2027/04?tz=Europe/London").get_data(as_text=True)
+    assert "reading-group/2027-04-06" not in april and "reading-group/2027-04-13" in april

@@ -93,3 +93,17 @@ def test_api_filters_by_speaker_and_organisation(client, site):
     org = client.get("/api/events?organisation=international-manifesto-group").json
     assert [e["title"] for e in org["events"]] == ["Peace talk"]
     assert client.get("/api/events?speaker=nobody").status_code == 404
+
+
+def test_a_series_shows_its_next_date(client, app):
+    first = days_from_today(-7)
+    make_event(title="Weekly choir", start=wall(first, 19), end=wall(first, 20),
+               timezone="Europe/London", recurrence={
+                   "rule": f"FREQ=WEEKLY;BYDAY={WEEKDAYS[first.weekday()]};COUNT=5"})
+    page = client.get("/embed/events").get_data(as_text=True)
+    nxt = days_from_today(7)
+    assert f"Next: {nxt:%A} {nxt.day} {nxt:%B %Y}" in page
+    assert "Every week" in page or "Every " in page  # the rhythm in words
+
+
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")

@@ -216,3 +216,14 @@ def test_migration_creates_a_working_index(app):
     db.session.rollback()  # end the search's read before the tables are dropped
     reset_schema()
     db.create_all()
+
+
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def test_a_series_is_upcoming_until_its_last_date(app):
+    first = days_from_today(-14)
+    make_event(title="Weekly choir", start=wall(first, 19), end=wall(first, 20),
+               timezone="Europe/London",
+               recurrence={"rule": f"FREQ=WEEKLY;BYDAY={WEEKDAYS[first.weekday()]};COUNT=5"})
+    assert [hit.past for hit in search.search("choir").hits] == [False]

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from eventsite.cors import allow_any_origin
 from eventsite.paging import int_arg
 from eventsite.security import allow_framing
-from eventsite.services import listings
+from eventsite.services import listings, series
 from eventsite.urls import site_url
 
 bp = Blueprint("embed", __name__)
@@ -60,6 +60,7 @@ def events():
     layout = request.args.get("layout", "list")
     found = listings.first(_filtered(), int_arg("count", 5, MAX_COUNT))
     return render_template("embed/events.html", events=found,
+                           next_dates=series.next_occurrences(found),
                            layout=layout if layout in LAYOUTS else "list", colours=colours(),
                            more_url=site_url("public.index"))
 

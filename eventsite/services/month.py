@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from eventsite.domain.timezones import format_clock, format_long_date, get_zone, utcnow
 from eventsite.extensions import db
 from eventsite.models import Event, EventStatus
+from eventsite.models.occurrence import Occurrence
 
 LISTED = (EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.POSTPONED)
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -22,6 +23,9 @@ class Entry:
     starts: datetime  # aware, in the chosen zone
     clock: str  # '11:30pm'
     zone_abbreviation: str
+    status: str  # 'published', 'cancelled', 'postponed' (a date of a series: its own)
+    endpoint: str = "public.event"  # where it links: the event, or one date of a series
+    values: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -88,11 +92,28 @@ def month_view(year: int, month: int, zone_name: str, now: datetime | None = Non
     end = _midnight_utc(grid[-1][-1] + timedelta(days=1), zone)
     today = (now or utcnow()).replace(tzinfo=UTC).astimezone(zone).date()
     days = {d: Day(d, d.month == month, d == today) for week in grid for d in week}
-    for event in db.session.scalars(
-            db.select(Event).where(Event.status.in_(LISTED), Event.starts_utc >= start,
-                                   Event.starts_utc < end)
-            .order_by(Event.starts_utc, Event.id)):
-        local = event.starts_utc.replace(tzinfo=UTC).astimezone(zone)
+    found: list[tuple] = []
+
+    def place(event: Event, instant: datetime, status: str, endpoint: str, values: dict):
+        local = instant.replace(tzinfo=UTC).astimezone(zone)
         if (day := days.get(local.date())) is not None:
-            day.entries.append(Entry(event, local, format_clock(local), local.tzname()))
+            found.append((instant, event.id, day, Entry(
+                event, local, format_clock(local), local.tzname(), status, endpoint, values)))
+
+    for event in db.session.scalars(
+            db.select(Event).where(Event.status.in_(LISTED), Event.recurrence_rule.is_(None),
+                                   Event.starts_utc >= start, Event.starts_utc < end)):
+        place(event, event.starts_utc, event.status.value, "public.event", {"slug": event.slug})
+    # A series appears on each of its dates, each linking to that date's page.
+    for occurrence, event in db.session.execute(
+            db.select(Occurrence, Event).join(Event, Event.id == Occurrence.event_id)
+            .where(Event.status.in_(LISTED), Occurrence.starts_utc >= start,
+                   Occurrence.starts_utc < end)):
+        status = (event.status.value if event.status is not EventStatus.PUBLISHED
+                  else {"scheduled": "published"}.get(occurrence.status.value,
+                                                      occurrence.status.value))
+        place(event, occurrence.starts_utc, status, "public.occurrence",
+              {"slug": event.slug, "day": occurrence.day.isoformat()})
+    for _instant, _id, day, entry in sorted(found, key=lambda item: item[:2]):
+        day.entries.append(entry)
     return Month(year, month, zone_name, [[days[d] for d in week] for week in grid])

@@ -42,7 +42,7 @@ from eventsite.models.event import event_tags
 LISTED = (EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.POSTPONED)
 # What a document holds of an event; a change to any of these rewrites it.
 INDEXED_ATTRIBUTES = ("title", "summary", "description", "status", "starts_utc", "ends_utc",
-                      "tags")
+                      "series_ends_utc", "tags")
 CHUNK = 500
 PENDING = "search_pending"  # Session.info key: ids of events whose documents are stale
 
@@ -135,13 +135,16 @@ def documents(connection: Connection, ids: list[int]) -> list[Document]:
     found = []
     for row in connection.execute(
             select(Event.id, Event.title, Event.summary, Event.description, Event.starts_utc,
-                   Event.ends_utc).where(Event.id.in_(ids), Event.status.in_(LISTED))):
+                   Event.ends_utc, Event.series_ends_utc)
+            .where(Event.id.in_(ids), Event.status.in_(LISTED))):
         title = terms.clean(row.title)
         who = terms.clean("; ".join(part for part in people[row.id] if part))
         body = terms.clean(" ".join(filter(None, (
             row.summary, terms.markdown_text(row.description or "")))))
         found.append(Document(row.id, title, who, body, terms.cjk_text(f"{title} {who} {body}"),
-                              _epoch(row.starts_utc), _epoch(row.ends_utc)))
+                              # a series is upcoming until its last date is over
+                              _epoch(row.starts_utc),
+                              _epoch(max(row.ends_utc, row.series_ends_utc or row.ends_utc))))
     return found
 
 
