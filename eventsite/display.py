@@ -261,6 +261,26 @@ def highlighted(text: str) -> Markup:
                            for piece, match in segments(text))
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def date_parts(event: Event) -> dict[str, str]:
+    """The date block of a card: {'month': 'Nov', 'day': '21', 'weekday': 'Sun'}, in the
+    event's own zone (as the facts block dates it)."""
+    local = event.starts_local
+    return {"month": _MONTHS[local.month - 1], "day": str(local.day),
+            "weekday": _DAYS[local.weekday()], "year": str(local.year)}
+
+
+def initials(name: str) -> str:
+    """'Radhika Desai' -> 'RD', for a speaker or organisation without a picture."""
+    words = [w for w in name.replace("-", " ").split() if w[:1].isalnum()]
+    if words and words[0].rstrip(".").lower() in ("dr", "prof", "mr", "ms", "mrs"):
+        words = words[1:] or words
+    return "".join(w[0] for w in words[:2]).upper() or "?"
+
+
 def has_ended(event: Event) -> bool:
     """Whether the event is over (its end is past)."""
     return event.ends_utc <= utcnow()
@@ -282,6 +302,8 @@ def register(app: Flask) -> None:
     app.add_template_global(canonical_url, "canonical_url")
     app.add_template_filter(highlighted, "highlighted")
     app.add_template_filter(has_ended, "has_ended")
+    app.add_template_filter(date_parts, "date_parts")
+    app.add_template_filter(initials, "initials")
     app.add_template_filter(in_event_zone, "in_event_zone")
     app.add_template_filter(add_to_calendar_links, "calendar_links")
     app.add_template_global(subscribe_links, "subscribe_links")

@@ -49,7 +49,8 @@ def test_create_the_seed_webinar_as_a_draft_then_publish(client, organiser):
     client.post(f"/admin/events/{event.id}/publish", data={"csrf_token": token})
     page = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert "11am EST, 8am PST, 4pm GMT, 5pm CET" in page
-    assert "Radhika Desai</a> (Professor, University of Manitoba; Convenor" in page
+    assert "Radhika Desai (Professor, University of Manitoba; Convenor" in page_text(
+        client.get(f"/events/{event.slug}"))
     assert "zoom.us" not in page
 
 

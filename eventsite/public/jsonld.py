@@ -56,6 +56,8 @@ def event_jsonld(event: Event, page_url: str, occurrence: Occurrence | None = No
             if link.role in (OrganisationRole.HOST, OrganisationRole.CO_SPONSOR)
         ],
     }
+    if event.image_id:  # a shared link's preview, and search results, show it
+        data["image"] = [site_url("public.event_image", name=f"{event.image_id}-large.webp")]
     if event.venue_name:
         data["location"].append({"@type": "Place", "name": event.venue_name,
                                  "address": event.venue_address})

@@ -6,26 +6,74 @@
   var form = document.getElementById("event-form");
   if (!form) { return; }
 
+  // Rows are numbered in their names (speakers-2-name): the server keeps that order, so
+  // after a move or a removal every row of the list is numbered again.
+  function renumber(list) {
+    list.querySelectorAll("fieldset.row").forEach(function (row, index) {
+      row.querySelectorAll("[id], [name], [for], [aria-describedby]").forEach(function (el) {
+        ["id", "name", "for", "aria-describedby"].forEach(function (attr) {
+          var value = el.getAttribute(attr);
+          if (value) { el.setAttribute(attr, value.replace(/-\d+-/g, "-" + index + "-")); }
+        });
+      });
+      var legend = row.querySelector("legend");
+      legend.textContent = legend.textContent.replace(/\d+$/, index + 1);
+      var up = row.querySelector("[data-move-up]");
+      if (up) { up.disabled = index === 0; }
+    });
+  }
+
+  function addTools(row, list) {
+    if (row.querySelector(".row-tools")) { return; }
+    var tools = document.createElement("div");
+    tools.className = "row-tools";
+    var label = row.querySelector("legend").textContent;
+    [["Move up", "data-move-up"], ["Remove", "data-remove"]].forEach(function (pair) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "link-button";
+      button.setAttribute(pair[1], "");
+      button.textContent = pair[0];
+      button.setAttribute("aria-label", pair[0] + ": " + label);
+      tools.appendChild(button);
+    });
+    row.appendChild(tools);
+    tools.addEventListener("click", function (event) {
+      var button = event.target.closest("button");
+      if (!button) { return; }
+      if (button.hasAttribute("data-remove")) {
+        var rows = list.querySelectorAll("fieldset.row");
+        if (rows.length > 1) {
+          row.remove();
+        } else {
+          row.querySelectorAll("input").forEach(function (el) { el.value = ""; });
+        }
+      } else if (row.previousElementSibling) {
+        list.insertBefore(row, row.previousElementSibling);
+        button.focus();
+      }
+      renumber(list);
+    });
+  }
+
+  form.querySelectorAll("[data-rows]").forEach(function (list) {
+    list.querySelectorAll("fieldset.row").forEach(function (row) { addTools(row, list); });
+    renumber(list);
+  });
+  form.querySelectorAll(".no-script-hint").forEach(function (el) { el.hidden = true; });
+
   document.querySelectorAll("[data-add-row]").forEach(function (button) {
     var list = form.querySelector('[data-rows="' + button.dataset.addRow + '"]');
     button.hidden = false;
     button.addEventListener("click", function () {
       var rows = list.querySelectorAll("fieldset.row");
-      var last = rows[rows.length - 1];
-      var index = rows.length;
-      var copy = last.cloneNode(true);
-      copy.querySelectorAll("[id], [name], [for], [aria-describedby]").forEach(function (el) {
-        ["id", "name", "for", "aria-describedby"].forEach(function (attr) {
-          var value = el.getAttribute(attr);
-          if (value) { el.setAttribute(attr, value.replace(/-\d+-/g, "-" + index + "-")); }
-        });
-        if (el.tagName === "INPUT") { el.value = ""; }
-        if (el.tagName === "SELECT") { el.selectedIndex = 0; }
-      });
-      copy.querySelectorAll(".error").forEach(function (el) { el.remove(); });
-      copy.querySelector("legend").textContent =
-        copy.querySelector("legend").textContent.replace(/\d+$/, index + 1);
+      var copy = rows[rows.length - 1].cloneNode(true);
+      copy.querySelectorAll("input").forEach(function (el) { el.value = ""; });
+      copy.querySelectorAll("select").forEach(function (el) { el.selectedIndex = 0; });
+      copy.querySelectorAll(".error, .row-tools").forEach(function (el) { el.remove(); });
       list.appendChild(copy);
+      addTools(copy, list);
+      renumber(list);
       copy.querySelector("input").focus();
     });
   });

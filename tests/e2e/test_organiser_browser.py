@@ -38,6 +38,9 @@ def test_create_and_publish_the_seed_webinar(new_context, live_server, output_pa
     preview.filter(has_text="11am EST").wait_for()
     assert preview.inner_text() == "11am EST, 8am PST, 4pm GMT, 5pm CET"
 
+    # Optional parts are folded until opened.
+    page.locator("summary", has_text="Who").click()
+    page.locator("summary", has_text="Where").click()
     people = SEED_WEBINAR["speakers"]
     add = page.get_by_role("button", name="Add a speaker")
     while page.locator("[data-rows=speakers] fieldset.row").count() < len(people):
