@@ -47,3 +47,32 @@ def decode_cursor(token: str) -> Cursor | None:
     if int(event_id) > 2**63 - 1:
         return None
     return moment, int(event_id)
+
+
+class NumberedPages:
+    """Page-number navigation for a result that knows `total`, `page` and `per_page` (the
+    attributes the pager macro reads, as Flask-SQLAlchemy's Pagination names them)."""
+
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1

@@ -3,25 +3,24 @@ see for it (drafts do not count, and names with none are left out)."""
 
 from __future__ import annotations
 
-import math
 import string
 from dataclasses import dataclass
 
 from sqlalchemy import func
 
+from eventsite.domain.paging import NumberedPages
 from eventsite.extensions import db
 from eventsite.models import (
     Event,
     EventOrganisation,
     EventSpeaker,
-    EventStatus,
     Organisation,
     Speaker,
     Tag,
 )
 from eventsite.models.event import event_tags
+from eventsite.services.listings import LISTED
 
-LISTED = (EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.POSTPONED)
 LETTERS = tuple(string.ascii_uppercase)
 OTHER = "other"  # names that do not start with A–Z (digits, Ø, 王 ...)
 
@@ -50,7 +49,7 @@ class Entry:
 
 
 @dataclass
-class DirectoryPage:
+class DirectoryPage(NumberedPages):
     """A page of one index, shaped like a pagination for the pager macro."""
 
     entries: list[Entry]
@@ -60,25 +59,6 @@ class DirectoryPage:
     page: int
     per_page: int
 
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _initial(column):

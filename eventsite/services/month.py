@@ -10,8 +10,8 @@ from eventsite.domain.timezones import format_clock, format_long_date, get_zone,
 from eventsite.extensions import db
 from eventsite.models import Event, EventStatus
 from eventsite.models.occurrence import Occurrence
+from eventsite.services.listings import LISTED
 
-LISTED = (EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.POSTPONED)
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 FIRST_YEAR, LAST_YEAR = 1900, 2999  # months a visitor can page to

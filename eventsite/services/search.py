@@ -14,7 +14,6 @@ rebuild-search` rewrites them all (after a bulk load that went around the ORM, s
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,20 +25,20 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from eventsite.domain import search as terms
+from eventsite.domain.paging import NumberedPages
 from eventsite.domain.timezones import utcnow
 from eventsite.extensions import db
 from eventsite.models import (
     Event,
     EventOrganisation,
     EventSpeaker,
-    EventStatus,
     Organisation,
     Speaker,
     Tag,
 )
 from eventsite.models.event import event_tags
+from eventsite.services.listings import LISTED
 
-LISTED = (EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.POSTPONED)
 # What a document holds of an event; a change to any of these rewrites it.
 INDEXED_ATTRIBUTES = ("title", "summary", "description", "status", "starts_utc", "ends_utc",
                       "series_ends_utc", "tags")
@@ -387,7 +386,7 @@ class Hit:
 
 
 @dataclass
-class Results:
+class Results(NumberedPages):
     """One page of results, shaped like a pagination for the templates and the API."""
 
     text: str
@@ -406,25 +405,6 @@ class Results:
     def items(self) -> list[Event]:
         return [hit.event for hit in self.hits]
 
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def search(words: str, page: int = 1, per_page: int = 20, now: datetime | None = None) -> Results:

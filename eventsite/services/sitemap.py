@@ -14,14 +14,13 @@ from eventsite.models import (
     Event,
     EventOrganisation,
     EventSpeaker,
-    EventStatus,
     Organisation,
     Speaker,
     Tag,
 )
 from eventsite.models.event import event_tags
+from eventsite.services.listings import LISTED
 
-LISTED = (EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.POSTPONED)
 EVENTS_PER_FILE = 10_000  # by id range, so each file is one index range read
 NAMES_PER_FILE = 50_000
 
