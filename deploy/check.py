@@ -176,15 +176,19 @@ def psql(database_url_admin: str, *statements: str) -> None:
         engine.dispose()
 
 
-def count(database_url: str, sql: str) -> int:
+def rows_of(database_url: str, sql: str) -> list[tuple]:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            return connection.execute(text(sql)).scalar_one()
+            return [tuple(row) for row in connection.execute(text(sql))]
     finally:
         engine.dispose()
+
+
+def count(database_url: str, sql: str) -> int:
+    return rows_of(database_url, sql)[0][0]
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -406,7 +410,13 @@ def check_mail(worker: subprocess.Popen, database_url: str, workdir: Path) -> No
             break
         time.sleep(0.5)
     else:
-        fail("the mail worker left messages pending")
+        rows = rows_of(database_url, "SELECT id, attempts, claimed_until, next_attempt_at, "
+                       "last_error, now() AT TIME ZONE 'UTC' FROM outbox "
+                       "WHERE status = 'pending' ORDER BY id LIMIT 10")
+        log = (workdir / "mail-worker.log").read_text(errors="replace")[-3000:]
+        state = "stopped" if worker.poll() is not None else "still running"
+        fail(f"the mail worker ({state}) left messages pending: {rows}\n"
+             f"its log ends:\n{log}")
     if worker.poll() is not None:
         fail("the mail worker stopped")
     sent = count(database_url, "SELECT count(*) FROM outbox WHERE status = 'sent'")

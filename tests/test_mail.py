@@ -12,6 +12,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from eventsite.extensions import db
 from eventsite.models import OutboxMessage, OutboxStatus
 from eventsite.services import mail
@@ -157,3 +159,60 @@ def test_the_watching_worker_delivers_within_seconds_and_stops_on_sigterm(client
         controller.stop()
     assert worker.returncode == 0, output
     assert "Stopped: 1 sent, 0 failed" in output
+
+
+def _database_flaps(url: str, times: int, seconds: float) -> None:
+    """Take the test database away `times` times (refusing connections and dropping those
+    open) for `seconds` each: what the deployment check does to PostgreSQL, repeated."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            for _ in range(times):
+                connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+                connection.execute(text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"))
+                time.sleep(seconds)
+                connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+                time.sleep(seconds)
+    finally:
+        admin.dispose()
+
+
+def test_the_watching_worker_delivers_everything_once_through_database_outages(app,
+                                                                              is_postgres):
+    """The database going away while messages are being taken and sent leaves none of them
+    held (by a claim nobody will finish) or sent twice: the worker carries on when it comes
+    back, within seconds, not after a claim runs out."""
+    if not is_postgres:
+        pytest.skip("taking the database away is a PostgreSQL operation")
+    port = free_port()
+    sink = SlowSink(delay=0.02)
+    controller = _serve(sink, port)
+    _queue(app, 120)
+    db.session.remove()
+    worker = _flask(app, "send-mail", "--watch", "--interval", "0.2", "--max-seconds", "90",
+                    MAIL_SERVER="127.0.0.1", MAIL_PORT=str(port), MAIL_CLAIM_SECONDS="300")
+    try:
+        deadline = time.monotonic() + 20
+        while len(sink.received) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        _database_flaps(app.config["SQLALCHEMY_DATABASE_URI"], times=12, seconds=0.25)
+        deadline = time.monotonic() + 40
+        while len(sink.received) < 120 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert worker.poll() is None, "the worker stopped"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output = worker.communicate(timeout=30)[0]
+        controller.stop()
+    counts = Counter(message["To"] for message in sink.received)
+    assert len(counts) == 120 and set(counts.values()) == {1}, output[-3000:]
+    for engine in db.engines.values():
+        engine.dispose()
+    assert db.session.scalar(db.select(db.func.count()).where(
+        OutboxMessage.status == OutboxStatus.SENT)) == 120

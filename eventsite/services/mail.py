@@ -113,17 +113,27 @@ def deliver_pending(limit: int = 200, ids: list[int] | None = None) -> tuple[int
     sent = failed = 0
     with _Transport(current_app.config) as transport:
         for message_id in due:
-            claim = _claim(message_id)
-            if claim is None:
+            claimed = _claim(message_id)
+            if claimed is None:
                 continue  # another sender has it, or it was sent meanwhile
-            if _deliver(db.session.get(OutboxMessage, message_id), transport, claim):
+            if _deliver(claimed, transport):
                 sent += 1
             else:
                 failed += 1
     return sent, failed
 
 
-def _deliver(row: OutboxMessage, transport: _Transport, claim: datetime) -> bool:
+@dataclass(frozen=True)
+class _Claimed:
+    """A message taken for sending: what the claim returned, all that sending needs."""
+    id: int
+    recipient: str
+    message: bytes
+    attempts: int
+    claim: datetime  # the claim's expiry, which also identifies it
+
+
+def _deliver(row: _Claimed, transport: _Transport) -> bool:
     """Send one claimed message and record how it went; False if it is to be retried."""
     values: dict = {"claimed_until": None, "attempts": OutboxMessage.attempts + 1}
     try:
@@ -141,11 +151,9 @@ def _deliver(row: OutboxMessage, transport: _Transport, claim: datetime) -> bool
         delivered = True
     # Recorded only while it is still ours and still pending: a sender whose claim ran out
     # (it hung past MAIL_CLAIM_SECONDS) does not overwrite what the next sender recorded.
-    recorded = _record(row.id, claim, values)
-    if not recorded:
+    if not _record(row.id, row.claim, values):
         current_app.logger.warning("outbox message %s: its claim ran out while it was being "
                                    "sent; another sender's outcome stands", row.id)
-    db.session.expire(row)
     return delivered
 
 
@@ -173,19 +181,24 @@ def _record(message_id: int, claim: datetime, values: dict) -> int:
             time.sleep(1)
 
 
-def _claim(message_id: int) -> datetime | None:
-    """Take a message for sending, unless another process holds it: one conditional UPDATE.
-    Returns the claim's expiry (which also identifies the claim), or None."""
+def _claim(message_id: int) -> _Claimed | None:
+    """Take a message for sending, unless another process holds it: one conditional UPDATE
+    that also returns the message. Nothing else is read between taking a message and sending
+    it, so a database that goes away in between cannot leave a message taken but unsent (held
+    until its claim ran out)."""
     now = utcnow()
     until = now + timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"])
-    result = db.session.execute(
+    taken = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING,
                OutboxMessage.next_attempt_at <= now,
                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
-        .values(claimed_until=until).execution_options(synchronize_session=False))
+        .values(claimed_until=until)
+        .returning(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.message,
+                   OutboxMessage.attempts)
+        .execution_options(synchronize_session=False)).one_or_none()
     db.session.commit()
-    return until if result.rowcount == 1 else None
+    return None if taken is None else _Claimed(*taken, claim=until)
 
 
 def retry_now() -> int:
@@ -223,10 +236,14 @@ def watch(stop: threading.Event, interval: float = 2.0, limit: int = 200,
     while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
         try:
             run_sent, run_failed = deliver_pending(limit=limit)
-        except SQLAlchemyError as error:
-            db.session.rollback()
-            current_app.logger.warning("send-mail: database unavailable (%s); retrying in %.0f s",
-                                       type(error).__name__, pause)
+        except Exception as error:  # noqa: BLE001 — the worker outlives whatever went wrong
+            if isinstance(error, SQLAlchemyError):
+                current_app.logger.warning("send-mail: database unavailable (%s); retrying "
+                                           "in %.0f s", type(error).__name__, pause)
+            else:
+                current_app.logger.exception("send-mail: a run failed; retrying in %.0f s",
+                                             pause)
+            _forget_the_session()
             stop.wait(pause)
             pause = min(pause * 2, 10)
             continue
@@ -235,6 +252,16 @@ def watch(stop: threading.Event, interval: float = 2.0, limit: int = 200,
         if run_sent + run_failed < limit:  # caught up: wait for more
             stop.wait(interval)
     return sent, failed
+
+
+def _forget_the_session() -> None:
+    """After a failed run: drop the session's transaction and connection, whatever state the
+    connection was left in (a rollback on a connection the server dropped can fail too)."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001
+        current_app.logger.warning("send-mail: the failed run's rollback failed too")
+    db.session.remove()
 
 
 # The server turned down this message (its address, sender or content); the session stays up.
@@ -257,7 +284,7 @@ class _Transport:
     def __exit__(self, *exc_info) -> None:
         self._close()
 
-    def send(self, row: OutboxMessage) -> None:
+    def send(self, row: _Claimed) -> None:
         if not self.config["MAIL_SERVER"]:
             folder = Path(self.config["MAIL_OUTBOX_FOLDER"])
             folder.mkdir(parents=True, exist_ok=True)
