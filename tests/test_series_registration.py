@@ -230,3 +230,66 @@ def test_a_registration_for_one_date_is_reminded_before_that_date(client, app):
         db.select(OutboxMessage).where(OutboxMessage.recipient == "ana@example.org")
         .order_by(OutboxMessage.id))]
     assert subjects[-2:] == ["Reminder: Reading group today", "Reminder: Reading group in an hour"]
+
+
+def test_a_dates_seats_cannot_be_cut_below_those_taken(client, app):
+    """Lowering a per-date series' capacity is checked against every upcoming date's own
+    seats, not the series' (always empty) counter: nobody loses a seat by an edit."""
+    event = per_date_series(capacity=3)
+    sign_up(client, FIRST, "ana@example.org")
+    sign_up(client, SECOND, "bo@example.org")
+    sign_up(client, SECOND, "cy@example.org")
+    with pytest.raises(event_service.ValidationError) as refused:
+        event_service.update_event(event, event_service.event_input_from(event, capacity=1))
+    assert refused.value.errors == {"registration.capacity": (
+        f"Number of seats: 2 people already hold seats on {SECOND:%A} {SECOND.day} "
+        f"{SECOND:%B %Y}. Choose at least 2, or cancel registrations first.")}
+    db.session.expire_all()
+    assert event.capacity == 3
+    event_service.update_event(event, event_service.event_input_from(event, capacity=2))
+    assert event.capacity == 2
+
+
+@pytest.mark.parametrize("per_date", [True, False])
+def test_registration_cannot_switch_between_whole_series_and_per_date_with_people_in_it(
+        client, app, per_date):
+    event = per_date_series(capacity=3) if per_date else make_event(
+        title="Reading group", slug="reading-group", timezone="Europe/London",
+        start=f"{FIRST}T19:00", end=f"{FIRST}T20:00",
+        recurrence={"rule": "FREQ=WEEKLY;BYDAY=TU;COUNT=4"},
+        registration={"mode": "builtin", "capacity": 3})
+    switched = event_service.event_input_from(event, registration_per_occurrence=not per_date)
+    sign_up(client, FIRST if per_date else None, "ana@example.org")
+    with pytest.raises(event_service.ValidationError) as refused:
+        event_service.update_event(event, switched)
+    (message,) = refused.value.errors.values()
+    assert message.startswith("Registration for each date: 1 person is registered")
+    db.session.expire_all()
+    assert event.registration_per_occurrence is per_date
+    registrations.cancel(registration_of("ana@example.org", FIRST) if per_date else
+                         db.session.scalar(db.select(Registration)))
+    event_service.update_event(event, event_service.event_input_from(
+        event, registration_per_occurrence=not per_date))
+    assert event.registration_per_occurrence is not per_date
+
+
+def test_the_form_shows_a_refused_switch_next_to_its_field(client, app):
+    from tests.factories import make_organiser
+    from tests.test_admin_events import new_event, only_event
+    from tests.test_series_form import WEEKLY
+    from tests.web import field_errors, seed_webinar_form, sign_in
+
+    make_organiser(is_admin=True)
+    sign_in(client)
+    form = {**WEEKLY, "registration_mode": "builtin", "capacity": "5",
+            "date": str(FIRST), "ends": "count", "ends_count": "4", "except_dates": "",
+            "action": "publish"}
+    assert new_event(client, **form, registration_per_occurrence="y").status_code == 302
+    event = only_event()
+    assert sign_up(client, FIRST, "ana@example.org", slug=event.slug).status_code == 302
+    edit = f"/admin/events/{event.id}/edit"
+    response = client.post(edit, data=seed_webinar_form(csrf_token(client, edit), **form))
+    assert response.status_code == 422
+    assert "1 person is registered date by date" in \
+        field_errors(response)["registration_per_occurrence"]
+    assert only_event().registration_per_occurrence is True

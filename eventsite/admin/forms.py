@@ -369,6 +369,7 @@ class EventForm(FlaskForm):
                   "registration.opens": self.registration_opens,
                   "registration.closes": self.registration_closes,
                   "registration.mode": self.registration_mode,
+                  "registration.per_occurrence": self.registration_per_occurrence,
                   "recurrence.rule": self.custom_rule if self.repeats.data == "custom"
                   else self.repeats,
                   "recurrence.except": self.except_dates, "recurrence": self.repeats,

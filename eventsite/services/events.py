@@ -658,8 +658,9 @@ def _touch(event: Event, before: tuple, told: dict) -> list:
 def update_event(event: Event, data: EventInput) -> Event:
     """Validate and apply an organiser's edit to an existing event."""
     schedule = check_event(data, zones_of(event))
-    if _mode_of(data) is RegistrationMode.BUILTIN:
-        registrations.set_capacity(event, data.capacity)  # locks the event's seats first
+    if _mode_of(data) is RegistrationMode.BUILTIN:  # locks the event's seats first
+        registrations.set_capacity(event, data.capacity, per_date=bool(
+            schedule.plan and data.registration_per_occurrence))
     if data.slug and data.slug != event.slug:
         if _slug_taken(data.slug, exclude_id=event.id):
             raise ValidationError({"slug": f"“{data.slug}” is already used by another event"})

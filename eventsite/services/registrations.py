@@ -385,21 +385,43 @@ def promote(registration: Registration) -> Registration:
     return registration
 
 
-def set_capacity(event: Event, capacity: int | None) -> None:
-    """The first step of an edit that may change the number of seats: one conditional
-    UPDATE that also holds the event's seats until the edit commits. A capacity below the
-    seats already taken is refused (nobody loses a seat by an edit)."""
-    query = update(Event).where(Event.id == event.id)
+def set_capacity(event: Event, capacity: int | None, per_date: bool = False) -> None:
+    """The first step of an edit that may change the number of seats or how people register
+    (`per_date`: each date of a series on its own): the UPDATE takes the event's seats until
+    the edit commits, and the checks then see every sign-up that came before it. Refused:
+    a capacity below the seats already taken (on any date; nobody loses a seat by an edit),
+    and a change between registering date by date and for the whole series while anyone is
+    registered (their seats would be counted against the wrong dates)."""
+    db.session.execute(update(Event).where(Event.id == event.id).values(capacity=capacity)
+                       .execution_options(synchronize_session=False))
+    errors = {}
+    if per_date != per_occurrence(event):
+        active = db.session.scalar(db.select(func.count(Registration.id)).where(
+            Registration.event_id == event.id, Registration.status.in_(ACTIVE)))
+        if active:
+            now, then = ("for the whole series", "date by date") if per_date else \
+                ("date by date", "for the whole series")
+            errors["registration.per_occurrence"] = (
+                f"Registration for each date: {active} "
+                f"{'person is' if active == 1 else 'people are'} registered {now}. Keep it "
+                f"as it is, or cancel their registrations before people register {then}.")
     if capacity is not None:
-        query = query.where(Event.confirmed_count <= capacity)
-    changed = db.session.execute(
-        query.values(capacity=capacity).execution_options(synchronize_session=False)).rowcount
-    if not changed:
-        taken = db.session.scalar(db.select(Event.confirmed_count).where(Event.id == event.id))
+        taken, day = (db.session.execute(
+            db.select(OccurrenceSeats.confirmed_count, OccurrenceSeats.day)
+            .where(OccurrenceSeats.event_id == event.id,
+                   OccurrenceSeats.day >= utcnow().date() - timedelta(days=1))
+            .order_by(OccurrenceSeats.confirmed_count.desc()).limit(1)).first()
+            or (0, None)) if per_date else (
+            db.session.scalar(db.select(Event.confirmed_count).where(Event.id == event.id)),
+            None)
+        if taken > capacity:
+            on = f" on {day.strftime('%A')} {day.day} {day:%B %Y}" if day else ""
+            errors["registration.capacity"] = (
+                f"Number of seats: {taken} people already hold seats{on}. Choose at least "
+                f"{taken}, or cancel registrations first.")
+    if errors:
         db.session.rollback()
-        raise ValidationError({"registration.capacity": (
-            f"Number of seats: {taken} people already hold seats. Choose at least {taken}, "
-            f"or cancel registrations first.")})
+        raise ValidationError(errors)
 
 
 def fill_waitlist(event: Event) -> list[OutboxMessage]:
