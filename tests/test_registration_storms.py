@@ -174,3 +174,67 @@ def test_capacity_edits_racing_cancellations(app, database_url):
     assert max(sent.values()) == 1, sent
     promoted = sum(n for (_, kind), n in sent.items() if kind == "You have a seat")
     assert promoted == rows["confirmed"] - 2  # everyone seated now but the two who stayed
+
+
+def test_a_series_dates_cancellations_sign_ups_and_capacity_edit_at_once(app, database_url):
+    """A series registered date by date: each date keeps its own seats through cancellations
+    (each pressed several times), new sign-ups and a capacity edit, all at once."""
+    from datetime import date, timedelta
+
+    from eventsite.models import OccurrenceSeats
+
+    first = date.today() + timedelta(days=(1 - date.today().weekday()) % 7 or 7)
+    second = first + timedelta(days=7)
+    event = make_event(title="Storm series", timezone="Europe/London",
+                       start=f"{first}T19:00", end=f"{first}T20:00",
+                       recurrence={"rule": "FREQ=WEEKLY;BYDAY=TU;COUNT=3"},
+                       registration={"mode": "builtin", "capacity": 3, "per_occurrence": True},
+                       locations=[{"name": "Zoom", "url": "https://zoom.us/j/555",
+                                   "visibility": "registrants"}])
+    for day, count in ((first, 6), (second, 5)):
+        for n in range(count):
+            registrations.register(event, registrations.SignUp(
+                f"Person {n}", f"{day}-{n}@example.org", consent=True), day=day)
+    leaving = [f"{first}-0@example.org", f"{first}-1@example.org", f"{second}-2@example.org"]
+    tokens = [db.session.scalar(db.select(Registration.token).where(
+        Registration.email == address)) for address in leaving]
+    make_organiser()
+    before = mails()
+    with gunicorn(database_url) as base:
+        organiser = Browser(base)
+        organiser.sign_in("ada@example.org", PASSWORD)
+        form = organiser.form(f"/admin/events/{event.id}/edit")
+        form.update({"capacity": ["4"], "action": ["save"]})
+        cancellers = [(Browser(base), token) for token in tokens for _ in range(4)]
+        cancel_forms = [(b, tok, b.token(f"/r/{tok}")) for b, tok in cancellers]
+        newcomers = [Browser(base) for _ in range(8)]
+        sign_up_tokens = [b.token(f"/events/{event.slug}/{second}") for b in newcomers]
+        actions = [lambda b=b, tok=tok, t=t: b.post(f"/r/{tok}/cancel",
+                                                   {"csrf_token": t, "confirmed": "1"})
+                   for b, tok, t in cancel_forms]
+        actions += [lambda b=b, t=t, n=n: b.post(f"/events/{event.slug}/register", {
+            "csrf_token": t, "name": f"New {n}", "email": f"new{n}@example.org",
+            "consent": "y", "date": str(second)})
+            for n, (b, t) in enumerate(zip(newcomers, sign_up_tokens, strict=True))]
+        actions.append(lambda: organiser.post(f"/admin/events/{event.id}/edit", form))
+        statuses = together(actions)
+    assert statuses == [302] * len(actions)
+    db.session.expire_all()
+    event = db.session.get(Event, event.id)
+    assert event.capacity == 4
+    for day in (first, second):
+        rows = Counter(db.session.scalars(db.select(Registration.status).where(
+            Registration.event_id == event.id,
+            Registration.occurrence_key == day.isoformat())))
+        confirmed = rows[RegistrationStatus.CONFIRMED]
+        counter = db.session.scalar(db.select(OccurrenceSeats.confirmed_count).where(
+            OccurrenceSeats.event_id == event.id, OccurrenceSeats.day == day))
+        assert counter == confirmed <= 4, (day, counter, rows)
+        if rows[RegistrationStatus.WAITLISTED]:
+            assert confirmed == 4, f"a seat is free on {day} while someone waits: {rows}"
+    sent = mails() - before
+    for address in leaving:
+        assert sent[(address, "Cancelled")] == 1
+    assert max(sent.values()) == 1, sent  # nobody told anything twice
+    for n in range(8):  # each newcomer hears exactly once where they stand
+        assert sum(v for (who, _), v in sent.items() if who == f"new{n}@example.org") == 1
