@@ -77,14 +77,14 @@ def configure_defaults(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
 
 
-EVENT_FORMS = ("admin.new_event", "admin.edit_event")
-
-
 def _event_form_upload_limit() -> None:
-    """The event form may carry an over-large image: read it, to refuse it beside its field."""
+    """A form with an image may carry an over-large one: read it, to refuse it beside its
+    field."""
     from flask import current_app, request
 
-    if request.endpoint in EVENT_FORMS:
+    from eventsite.admin.views import IMAGE_FORMS
+
+    if request.endpoint in IMAGE_FORMS:
         request.max_content_length = current_app.config["EVENT_FORM_MAX_BYTES"]
 
 

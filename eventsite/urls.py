@@ -13,6 +13,11 @@ def site_url(endpoint: str, **values) -> str:
     return _adapter().build(endpoint, values, force_external=True)
 
 
+def image_url(image_id: str | None) -> str | None:
+    """The absolute URL of a stored image's large size (an event's, a photo, a logo)."""
+    return site_url("public.event_image", name=f"{image_id}-large.webp") if image_id else None
+
+
 def site_urls(endpoint: str) -> Callable[..., str]:
     """`site_url` for one endpoint, to call many times (once per event of a feed)."""
     build = _adapter().build

@@ -23,11 +23,15 @@ def test_event_detail(client, app):
     assert data["status"] == "published" and data["format"] == "online"
     assert data["speakers"][0] == {"name": "Dr Kiyul Chung",
                                    "affiliation": "Visiting Professor, Tsinghua University",
-                                   "role": "speaker"}
+                                   "role": "speaker",
+                                   "url": "http://eventsite.test/speakers/dr-kiyul-chung",
+                                   "photo_url": None}
     assert data["speakers"][-1]["role"] == "chair"
-    assert data["organisations"] == [{"name": "International Manifesto Group",
-                                      "url": "https://internationalmanifesto.org",
-                                      "role": "co_sponsor"}]
+    assert data["organisations"] == [{
+        "name": "International Manifesto Group", "url": "https://internationalmanifesto.org",
+        "role": "co_sponsor",
+        "page_url": "http://eventsite.test/organisations/international-manifesto-group",
+        "logo_url": None}]
     assert data["tags"] == ["korea", "peace", "webinar"]
     assert data["registration"] == {"url": "https://www.eventbrite.com/e/koreas-struggle-for-"
                                            "independence", "label": "Eventbrite",

@@ -10,8 +10,7 @@ from tests.sql import counting_statements
 
 def names(client, url: str) -> list[tuple[str, str]]:
     page = client.get(url).get_data(as_text=True)
-    return re.findall(r'<li>\s*<a href="[^"]+">([^<]+)</a>\s*<span class="count">([^<]+)</span>',
-                      page)
+    return re.findall(r'<a href="[^"]+">([^<]+)</a>\s*<span class="count">([^<]+)</span>', page)
 
 
 @pytest.fixture

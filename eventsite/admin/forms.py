@@ -100,7 +100,30 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class EventForm(FlaskForm):
+class CorrectableForm(FlaskForm):
+    """A form whose services' errors are shown beside the fields they concern."""
+
+    refused = False  # set when the services refused the input
+
+    def _field_for(self, key: str):
+        return getattr(self, key)
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Put the services' errors next to the fields they concern."""
+        for key, message in errors.items():
+            field = self._field_for(key)
+            field.errors = [*field.errors, labelled(field, message)]
+        self.refused = True
+
+    def failed(self) -> bool:
+        """Whether the form or the services found anything to correct."""
+        return self.refused or bool(self.errors)
+
+
+IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif"
+
+
+class EventForm(CorrectableForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     slug = StringField("Address", validators=[Optional(), Length(max=120)],
                        description="Leave empty to make one from the title.")
@@ -185,7 +208,7 @@ class EventForm(FlaskForm):
                                      render_kw={"placeholder": "Eventbrite"})
 
     image = FileField("Image", description="JPEG, PNG, WebP or GIF, at most 5 MB.",
-                      render_kw={"accept": "image/jpeg,image/png,image/webp,image/gif"})
+                      render_kw={"accept": IMAGE_TYPES})
     remove_image = BooleanField("Remove the current image")
     # An image chosen in an earlier try of this form, kept while other fields are corrected.
     pending_image = HiddenField()
@@ -341,19 +364,6 @@ class EventForm(FlaskForm):
             return start + timedelta(minutes=self.duration.data), None
         return wall, fold_of(wall, zone_name, instant)
 
-    def show_errors(self, errors: dict[str, str]) -> None:
-        """Put the services' errors next to the fields they concern."""
-        for key, message in errors.items():
-            field = self._field_for(key)
-            field.errors = [*field.errors, labelled(field, message)]
-        self.refused = True
-
-    refused = False  # set when the services refused the input
-
-    def failed(self) -> bool:
-        """Whether the form or the services found anything to correct."""
-        return self.refused or bool(self.errors)
-
     def _field_for(self, key: str):
         simple = {"start": self.start_time, "end": self.end_time, "title": self.title,
                   "slug": self.slug, "summary": self.summary, "description": self.description,
@@ -462,11 +472,37 @@ class DuplicateForm(FlaskForm):
                                                              NumberRange(1, 3650)])
 
 
-class SpeakerForm(FlaskForm):
+class SpeakerForm(CorrectableForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     slug = StringField("Address", validators=[DataRequired(), Length(max=120)])
     affiliation = StringField("Affiliation", validators=[Length(max=500)])
     bio = TextAreaField("Biography (Markdown)", validators=[Length(max=10_000)])
+
+    def details(self) -> list:
+        return [self.name, self.slug, self.affiliation, self.bio]
+
+    # The same three fields as the event form's image, so one view helper keeps them.
+    image = FileField("Photo", description="A portrait, shown round: JPEG, PNG, WebP or GIF, "
+                                           "at most 5 MB. Without one, the initials are shown.",
+                      render_kw={"accept": IMAGE_TYPES})
+    remove_image = BooleanField("Remove the current photo")
+    pending_image = HiddenField()
+
+
+class OrganisationForm(CorrectableForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    slug = StringField("Address", validators=[DataRequired(), Length(max=120)])
+    website = StringField("Website", validators=[Length(max=500)], render_kw={"type": "url"})
+
+    def details(self) -> list:
+        return [self.name, self.slug, self.website]
+
+    image = FileField("Logo", description="JPEG, PNG, WebP or GIF, at most 5 MB; shown whole, "
+                                          "on a light background. Without one, the initials "
+                                          "are shown.",
+                      render_kw={"accept": IMAGE_TYPES})
+    remove_image = BooleanField("Remove the current logo")
+    pending_image = HiddenField()
 
 
 class MergeSpeakersForm(FlaskForm):

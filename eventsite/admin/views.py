@@ -26,6 +26,7 @@ from eventsite.admin.forms import (
     MergeSpeakersForm,
     MessageForm,
     OccurrenceForm,
+    OrganisationForm,
     OrganiserForm,
     SpeakerForm,
     StatusForm,
@@ -149,9 +150,9 @@ def _save(form: EventForm, event=None):
     return event
 
 
-def _submitted(form: EventForm) -> bool:
-    """Whether the form was posted to be saved and holds nothing to correct; any image
-    chosen is kept either way."""
+def _submitted(form) -> bool:
+    """Whether the form (the event's, a speaker's, an organisation's) was posted to be saved
+    and holds nothing to correct; any image chosen is kept either way."""
     if request.method != "POST":
         return False
     valid = form.validate_on_submit()
@@ -159,7 +160,12 @@ def _submitted(form: EventForm) -> bool:
     return valid and not form.refused and request.form.get("action") != "preview"
 
 
-def _keep_image(form: EventForm) -> None:
+def _image_choice(form) -> images.ImageChoice:
+    """The image the form asks for: the one chosen (now or in an earlier try), or none."""
+    return images.ImageChoice(form.pending_image.data or None, bool(form.remove_image.data))
+
+
+def _keep_image(form) -> None:
     """Store an image chosen with this submission at once, so that it survives errors in
     other fields: the form carries its id (pending_image) until the event is saved."""
     pending = images.unclaimed_image(form.pending_image.data)
@@ -174,6 +180,10 @@ def _keep_image(form: EventForm) -> None:
         finally:
             form.image.data.close()  # a large upload is a temporary file: close it now
     form.pending_image.data = pending or ""
+
+
+IMAGE_FORMS = ("admin.new_event", "admin.edit_event", "admin.edit_speaker",
+               "admin.edit_organisation")  # an over-large image is refused beside its field
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -404,21 +414,30 @@ def speaker_list():
     return render_template("admin/speakers.html", rows=rows, merge_form=form)
 
 
+def _edit_record(record, form, save, back: str, back_label: str, **page):
+    """A speaker's or an organisation's form: `save(form, image_choice)` when it is right."""
+    if _submitted(form):
+        try:
+            save(form, _image_choice(form))
+        except ValidationError as error:
+            form.show_errors(error.errors)
+        else:
+            flash(f"{record.name} is saved.", "success")
+            return redirect(url_for(back))
+    return render_template("admin/record_form.html", form=form, record=record, back=back,
+                           back_label=back_label, **page), 422 if form.failed() else 200
+
+
 @bp.route("/speakers/<int:speaker_id>", methods=["GET", "POST"])
 def edit_speaker(speaker_id: int):
     speaker = speakers.speaker_by_id(speaker_id) or abort(404)
-    form = SpeakerForm(obj=speaker)
-    if form.validate_on_submit():
-        try:
-            speakers.update_speaker(speaker, form.name.data, form.affiliation.data or "",
-                                    form.bio.data or "", form.slug.data)
-        except ValidationError as error:
-            show_on_form(form, error)
-        else:
-            flash(f"{speaker.name} is saved.", "success")
-            return redirect(url_for("admin.speaker_list"))
-    return render_template("admin/speaker_form.html", form=form, speaker=speaker), \
-        422 if form.errors else 200
+    return _edit_record(
+        speaker, SpeakerForm(obj=speaker),
+        lambda form, photo: speakers.update_speaker(
+            speaker, form.name.data, form.affiliation.data or "", form.bio.data or "",
+            form.slug.data, photo),
+        "admin.speaker_list", "Back to speakers", kicker="Speaker", image_kind="photo",
+        public_url=url_for("public.speaker", slug=speaker.slug))
 
 
 @bp.post("/speakers/merge")
@@ -437,6 +456,24 @@ def merge_speakers():
         else:
             flash(f"{name} is merged into {keep.name}.", "success")
     return redirect(url_for("admin.speaker_list"))
+
+
+# --- organisations ----------------------------------------------------------------------------
+
+@bp.get("/organisations")
+def organisation_list():
+    return render_template("admin/organisations.html", rows=speakers.organisations_with_counts())
+
+
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+def edit_organisation(organisation_id: int):
+    organisation = speakers.organisation_by_id(organisation_id) or abort(404)
+    return _edit_record(
+        organisation, OrganisationForm(obj=organisation),
+        lambda form, logo: speakers.update_organisation(
+            organisation, form.name.data, form.website.data or "", form.slug.data, logo),
+        "admin.organisation_list", "Back to organisations", kicker="Organisation",
+        image_kind="logo", public_url=url_for("public.organisation", slug=organisation.slug))
 
 
 # --- organisers (administrators only) ---------------------------------------------------------

@@ -17,7 +17,7 @@ from eventsite.display import (
 from eventsite.domain.timezones import get_zone
 from eventsite.markdown import markdown_as_text, render_markdown
 from eventsite.models import Event, Occurrence
-from eventsite.urls import site_url
+from eventsite.urls import image_url, site_url
 
 
 def event_json(event: Event, occurrences: list[Occurrence] | None = None) -> dict:
@@ -32,8 +32,7 @@ def event_json(event: Event, occurrences: list[Occurrence] | None = None) -> dic
         "description": event.description,  # Markdown, as the organiser wrote it
         "description_html": str(render_markdown(event.description)),
         "description_text": markdown_as_text(event.description),
-        "image_url": site_url("public.event_image", name=f"{event.image_id}-large.webp")
-        if event.image_id else None,
+        "image_url": image_url(event.image_id),
         "image_alt": event.image_alt if event.image_id else None,
         "venue": {"name": event.venue_name, "address": event.venue_address}
         if event.venue_name or event.venue_address else None,
@@ -48,12 +47,15 @@ def event_json(event: Event, occurrences: list[Occurrence] | None = None) -> dic
         "format": event.format.value,
         "speakers": [
             {"name": link.speaker.name, "affiliation": link.speaker.affiliation,
-             "role": link.role.value}
+             "role": link.role.value, "url": site_url("public.speaker", slug=link.speaker.slug),
+             "photo_url": image_url(link.speaker.photo_id)}
             for link in event.speaker_links
         ],
         "organisations": [
             {"name": link.organisation.name, "url": link.organisation.website,
-             "role": link.role.value}
+             "role": link.role.value,
+             "page_url": site_url("public.organisation", slug=link.organisation.slug),
+             "logo_url": image_url(link.organisation.logo_id)}
             for link in event.organisation_links
         ],
         "locations": [{"name": loc.name, "url": loc.url} for loc in event.public_locations],

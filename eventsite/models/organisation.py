@@ -27,6 +27,7 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     website: Mapped[str] = mapped_column(String(500), default="")
+    logo_id: Mapped[str | None] = mapped_column(String(32))  # see services/images.py
 
     event_links: Mapped[list[EventOrganisation]] = relationship(back_populates="organisation")
 

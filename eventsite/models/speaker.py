@@ -32,6 +32,7 @@ class Speaker(db.Model):
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     affiliation: Mapped[str] = mapped_column(String(500), default="")  # may hold , and ;
     bio: Mapped[str] = mapped_column(Text, default="")
+    photo_id: Mapped[str | None] = mapped_column(String(32))  # see services/images.py
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     event_links: Mapped[list[EventSpeaker]] = relationship(back_populates="speaker")

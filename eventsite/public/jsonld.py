@@ -5,7 +5,7 @@ from __future__ import annotations
 from eventsite.display import local_end, local_start, registration_link, utc_aware
 from eventsite.domain.timezones import get_zone
 from eventsite.models import Event, EventFormat, EventStatus, Occurrence, OrganisationRole
-from eventsite.urls import site_url
+from eventsite.urls import image_url, site_url
 
 _ATTENDANCE = {
     EventFormat.ONLINE: "https://schema.org/OnlineEventAttendanceMode",
@@ -46,18 +46,21 @@ def event_jsonld(event: Event, page_url: str, occurrence: Occurrence | None = No
             {"@type": "Person", "name": link.speaker.name,
              "url": site_url("public.speaker", slug=link.speaker.slug),
              **({"affiliation": {"@type": "Organization", "name": link.speaker.affiliation}}
-                if link.speaker.affiliation else {})}
+                if link.speaker.affiliation else {}),
+             **({"image": image_url(link.speaker.photo_id)} if link.speaker.photo_id else {})}
             for link in event.speaker_links
         ],
         "organizer": [
             {"@type": "Organization", "name": link.organisation.name,
-             **({"url": link.organisation.website} if link.organisation.website else {})}
+             **({"url": link.organisation.website} if link.organisation.website else {}),
+             **({"logo": image_url(link.organisation.logo_id)}
+                if link.organisation.logo_id else {})}
             for link in event.organisation_links
             if link.role in (OrganisationRole.HOST, OrganisationRole.CO_SPONSOR)
         ],
     }
     if event.image_id:  # a shared link's preview, and search results, show it
-        data["image"] = [site_url("public.event_image", name=f"{event.image_id}-large.webp")]
+        data["image"] = [image_url(event.image_id)]
     if event.venue_name:
         data["location"].append({"@type": "Place", "name": event.venue_name,
                                  "address": event.venue_address})

@@ -1,4 +1,5 @@
-"""Event images: an upload is decoded, checked and re-encoded, never served as it came.
+"""Images (an event's, a speaker's photo, an organisation's logo): an upload is decoded,
+checked and re-encoded, never served as it came.
 
 Re-encoding drops metadata (camera, location) and anything hidden in the file; the stored
 names are random, so nothing the uploader chose reaches a path or a URL.
@@ -10,6 +11,7 @@ import re
 import shutil
 import uuid
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,6 +27,25 @@ MIN_SIDE = 16
 MAX_ASPECT = 8  # a banner 8 times wider than high is the most a page can show usefully
 SIZES = {"large": 1200, "small": 480}  # widths: the event page, the listings
 NAME = re.compile(r"^[0-9a-f]{32}-(large|small)\.webp$")
+
+
+@dataclass(frozen=True)
+class ImageChoice:
+    """What a form asks of a record's image: a newly stored one, its removal, or neither."""
+
+    new_id: str | None = None
+    remove: bool = False
+
+    def apply(self, current: str | None) -> tuple[str | None, str | None]:
+        """The image id to keep, and the one whose files go once that is saved (or None)."""
+        if self.new_id:
+            return self.new_id, current if current != self.new_id else None
+        if self.remove:
+            return None, current
+        return current, None
+
+
+UNCHANGED = ImageChoice()
 
 
 def upload_folder() -> Path:
@@ -110,15 +131,18 @@ def delete_event_image(image_id: str | None) -> None:
 
 
 def unclaimed_image(image_id: str | None) -> str | None:
-    """`image_id` if it names a stored image that no event uses yet (one uploaded with a form
-    that then needed correcting), else None: a form may not point at another event's file."""
+    """`image_id` if it names a stored image that no event, speaker or organisation uses yet
+    (one uploaded with a form that then needed correcting), else None: a form may not point
+    at another record's file."""
     from eventsite.extensions import db
-    from eventsite.models import Event
+    from eventsite.models import Event, Organisation, Speaker
 
     if not image_id or image_path(f"{image_id}-large.webp") is None:
         return None
-    used = db.session.scalar(db.select(Event.id).where(Event.image_id == image_id).limit(1))
-    return None if used else image_id
+    used = db.session.scalar(db.select(Event.id).where(Event.image_id == image_id).union_all(
+        db.select(Speaker.id).where(Speaker.photo_id == image_id),
+        db.select(Organisation.id).where(Organisation.logo_id == image_id)).limit(1))
+    return None if used is not None else image_id
 
 
 def image_path(name: str) -> Path | None:

@@ -1,3 +1,31 @@
+// An image over the limit is refused beside its field, before anything is sent: the event's
+// image, a speaker's photo, an organisation's logo.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-image-max]").forEach(function (form) {
+    var image = form.querySelector('input[type="file"][name="image"]');
+    var imageMax = Number(form.dataset.imageMax || 0);
+    if (!image || !imageMax) { return; }
+    var label = form.querySelector('label[for="' + image.id + '"]');
+    var what = label ? label.textContent.trim() : "Image";
+    image.addEventListener("change", function () {
+      var old = document.getElementById("image-size-error");
+      if (old) { old.remove(); }
+      var file = image.files && image.files[0];
+      if (!file || file.size <= imageMax) { return; }
+      var error = document.createElement("p");
+      error.className = "error";
+      error.id = "image-size-error";
+      error.textContent = what + " is too large (" + (file.size / 1048576).toFixed(1) +
+        " MB): at most " + Math.floor(imageMax / 1048576) + " MB.";
+      image.value = "";
+      image.setAttribute("aria-invalid", "true");
+      image.setAttribute("aria-describedby", "image-size-error");
+      image.parentNode.appendChild(error);
+    });
+  });
+})();
+
 // The event form, improved where scripts run: "Add" buttons for more rows, and the multi-zone
 // line previewed as the organiser types. Without this script the form works the same way,
 // with two empty rows per list and a "Show the time" button.
@@ -77,27 +105,6 @@
       copy.querySelector("input").focus();
     });
   });
-
-  // An image over the limit is refused here, beside its field, before anything is sent.
-  var image = document.getElementById("image");
-  var imageMax = Number(form.dataset.imageMax || 0);
-  if (image && imageMax) {
-    image.addEventListener("change", function () {
-      var old = document.getElementById("image-size-error");
-      if (old) { old.remove(); }
-      var file = image.files && image.files[0];
-      if (!file || file.size <= imageMax) { return; }
-      var error = document.createElement("p");
-      error.className = "error";
-      error.id = "image-size-error";
-      error.textContent = "Image is too large (" + (file.size / 1048576).toFixed(1) +
-        " MB): at most " + Math.floor(imageMax / 1048576) + " MB.";
-      image.value = "";
-      image.setAttribute("aria-invalid", "true");
-      image.setAttribute("aria-describedby", "image-size-error");
-      image.parentNode.appendChild(error);
-    });
-  }
 
   var output = document.getElementById("time-preview");
   var fields = ["date", "start_time", "timezone", "display_timezones"].map(function (id) {
