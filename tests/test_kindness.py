@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime
+from html import unescape
 
 import pytest
 from PIL import Image
@@ -294,6 +295,48 @@ def test_errors_name_their_field(client, organiser):
         "Registration link is required for registration elsewhere"
     response = new_event(client, **{"speakers-1-name": "", "speakers-1-affiliation": "X"})
     assert response.status_code == 302  # a row without a name is no speaker: left out
+
+
+def _row_names(response, rows: str) -> list[str]:
+    html = response.get_data(as_text=True)
+    return [unescape(name) for name in re.findall(
+        rf'id="{rows}-\d+-name"[^>]*?value="([^"]*)"', html)]
+
+
+def test_rows_move_and_go_without_javascript(client, organiser):
+    """Move up / Move down / Remove are buttons that send the form back with the row moved:
+    nothing is saved or checked, everything typed (and an image chosen) is kept."""
+    response = new_event(client, title="", move="speakers-2-up", image=(png(), "stage.png"))
+    assert response.status_code == 200 and field_errors(response) == {}  # nothing checked
+    assert _row_names(response, "speakers")[:3] == ["Dr Kiyul Chung", "Radhika Desai",
+                                                    "KJ Noh"]
+    html = response.get_data(as_text=True)
+    assert 'name="speakers-1-role"' in html and re.search(
+        r'<select[^>]*name="speakers-1-role".*?<option selected value="chair">', html, re.S)
+    assert "The image you chose is kept" in html
+    assert count_events() == 0
+    response = new_event(client, move="speakers-0-down")
+    assert _row_names(response, "speakers")[:3] == ["KJ Noh", "Dr Kiyul Chung", "Radhika Desai"]
+    response = new_event(client, move="speakers-1-remove")
+    assert _row_names(response, "speakers")[:2] == ["Dr Kiyul Chung", "Radhika Desai"]
+    response = new_event(client, **{"move": "locations-1-up"})
+    assert _row_names(response, "locations")[:2] == ["YouTube", "Zoom"]
+    # The order shown is the order saved.
+    response = new_event(client, **{"speakers-0-name": "Radhika Desai",
+                                    "speakers-0-role": "chair", "speakers-2-name": "Dr Kiyul "
+                                    "Chung", "speakers-2-role": "speaker"})
+    assert response.status_code == 302
+    event = db.session.scalar(db.select(Event))
+    assert [link.speaker.name for link in event.speaker_links] == [
+        "Radhika Desai", "KJ Noh", "Dr Kiyul Chung"]
+
+
+@pytest.mark.parametrize("move", ["speakers-99-up", "nobody-0-up", "speakers-0-sideways"])
+def test_a_move_that_names_no_row_changes_nothing(client, organiser, move):
+    response = new_event(client, move=move)
+    assert response.status_code == 200
+    assert _row_names(response, "speakers")[:3] == ["Dr Kiyul Chung", "KJ Noh", "Radhika Desai"]
+    assert count_events() == 0
 
 
 def test_registration_status_reads_the_same_for_organisers_and_attendees(client, organiser):

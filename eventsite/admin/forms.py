@@ -57,6 +57,8 @@ from eventsite.services.series import OccurrenceChangeInput, RecurrenceInput, ex
 _TAG_SEPARATORS = re.compile("[,，、]")
 
 BLANK_ROWS = 2  # empty rows offered after the filled ones (more with the "Add" buttons)
+# A row's buttons: "speakers-2-up" moves the third speaker up (see EventForm.move_row).
+ROW_MOVE = re.compile(r"^(speakers|organisations|locations)-(\d{1,3})-(up|down|remove)$")
 
 
 def _text(field) -> str:
@@ -221,6 +223,24 @@ class EventForm(CorrectableForm):
         for rows in (self.speakers, self.organisations, self.locations):
             while len([row for row in rows if not row.form.name.data]) < BLANK_ROWS:
                 rows.append_entry()
+
+    def move_row(self, move: str) -> bool:
+        """Move a row of speakers, organisations or places up or down, or remove it, as its
+        button asks ('speakers-2-up'); the form is then shown again with everything else as
+        it was. False for a request that names no row."""
+        found = ROW_MOVE.match(move or "")
+        rows = getattr(self, found[1]) if found else None
+        index = int(found[2]) if found else -1
+        if rows is None or index >= len(rows.entries):
+            return False
+        values = [row.form.data for row in rows]
+        item = values.pop(index)
+        if found[3] != "remove":
+            values.insert(max(0, index + (1 if found[3] == "down" else -1)), item)
+        rows.entries, rows.last_index = [], -1
+        for value in values:
+            rows.append_entry(value)
+        return True
 
     # --- to and from the services' shape -------------------------------------------------------
 

@@ -155,6 +155,10 @@ def _submitted(form) -> bool:
     and holds nothing to correct; any image chosen is kept either way."""
     if request.method != "POST":
         return False
+    if request.form.get("move"):  # a row moved or removed: shown again, nothing checked yet
+        form.move_row(request.form["move"])
+        _keep_image(form)
+        return False
     valid = form.validate_on_submit()
     _keep_image(form)  # after validation, which resets every field's errors
     return valid and not form.refused and request.form.get("action") != "preview"

@@ -26,18 +26,22 @@
   });
 })();
 
-// The event form, improved where scripts run: "Add" buttons for more rows, and the multi-zone
-// line previewed as the organiser types. Without this script the form works the same way,
-// with two empty rows per list and a "Show the time" button.
+// The event form, improved where scripts run: "Add" buttons for more rows, rows moved in
+// place, and the multi-zone line previewed as the organiser types. Without this script the
+// form works the same way, with two empty rows per list, rows moved by sending the form back,
+// and a "Preview" button.
 (function () {
   "use strict";
   var form = document.getElementById("event-form");
   if (!form) { return; }
 
   // Rows are numbered in their names (speakers-2-name): the server keeps that order, so
-  // after a move or a removal every row of the list is numbered again.
+  // after a move or a removal every row of the list is numbered again. Each row's Move up,
+  // Move down and Remove buttons (which send the form back where no script runs) act in
+  // place here.
   function renumber(list) {
-    list.querySelectorAll("fieldset.row").forEach(function (row, index) {
+    var rows = list.querySelectorAll("fieldset.row");
+    rows.forEach(function (row, index) {
       row.querySelectorAll("[id], [name], [for], [aria-describedby]").forEach(function (el) {
         ["id", "name", "for", "aria-describedby"].forEach(function (attr) {
           var value = el.getAttribute(attr);
@@ -46,49 +50,47 @@
       });
       var legend = row.querySelector("legend");
       legend.textContent = legend.textContent.replace(/\d+$/, index + 1);
-      var up = row.querySelector("[data-move-up]");
-      if (up) { up.disabled = index === 0; }
-    });
-  }
-
-  function addTools(row, list) {
-    if (row.querySelector(".row-tools")) { return; }
-    var tools = document.createElement("div");
-    tools.className = "row-tools";
-    var label = row.querySelector("legend").textContent;
-    [["Move up", "data-move-up"], ["Remove", "data-remove"]].forEach(function (pair) {
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "link-button";
-      button.setAttribute(pair[1], "");
-      button.textContent = pair[0];
-      button.setAttribute("aria-label", pair[0] + ": " + label);
-      tools.appendChild(button);
-    });
-    row.appendChild(tools);
-    tools.addEventListener("click", function (event) {
-      var button = event.target.closest("button");
-      if (!button) { return; }
-      if (button.hasAttribute("data-remove")) {
-        var rows = list.querySelectorAll("fieldset.row");
-        if (rows.length > 1) {
-          row.remove();
-        } else {
-          row.querySelectorAll("input").forEach(function (el) { el.value = ""; });
-        }
-      } else if (row.previousElementSibling) {
-        list.insertBefore(row, row.previousElementSibling);
-        button.focus();
-      }
-      renumber(list);
+      row.querySelectorAll('button[name="move"]').forEach(function (button) {
+        button.value = button.value.replace(/-\d+-/, "-" + index + "-");
+        button.setAttribute("aria-label",
+                            button.getAttribute("aria-label").replace(/\d+$/, index + 1));
+        if (/-up$/.test(button.value)) { button.disabled = index === 0; }
+        if (/-down$/.test(button.value)) { button.disabled = index === rows.length - 1; }
+      });
     });
   }
 
   form.querySelectorAll("[data-rows]").forEach(function (list) {
-    list.querySelectorAll("fieldset.row").forEach(function (row) { addTools(row, list); });
+    list.addEventListener("click", function (event) {
+      var button = event.target.closest('button[name="move"]');
+      if (!button) { return; }
+      event.preventDefault();
+      var row = button.closest("fieldset.row");
+      var action = button.value.split("-").pop();
+      var focusAfter = button;
+      if (action === "remove") {
+        var next = row.nextElementSibling || row.previousElementSibling;
+        if (list.querySelectorAll("fieldset.row").length > 1) {
+          row.remove();
+        } else {
+          row.querySelectorAll("input").forEach(function (el) { el.value = ""; });
+          next = row;
+        }
+        focusAfter = next && next.querySelector("input");
+      } else if (action === "up" && row.previousElementSibling) {
+        list.insertBefore(row, row.previousElementSibling);
+      } else if (action === "down" && row.nextElementSibling) {
+        list.insertBefore(row.nextElementSibling, row);
+      }
+      renumber(list);
+      if (focusAfter) {
+        // A button disabled by the move (now first or last) cannot keep the focus.
+        (focusAfter.disabled ? row.querySelector('button[name="move"]:not([disabled])')
+                             : focusAfter).focus();
+      }
+    });
     renumber(list);
   });
-  form.querySelectorAll(".no-script-hint").forEach(function (el) { el.hidden = true; });
 
   document.querySelectorAll("[data-add-row]").forEach(function (button) {
     var list = form.querySelector('[data-rows="' + button.dataset.addRow + '"]');
@@ -98,9 +100,8 @@
       var copy = rows[rows.length - 1].cloneNode(true);
       copy.querySelectorAll("input").forEach(function (el) { el.value = ""; });
       copy.querySelectorAll("select").forEach(function (el) { el.selectedIndex = 0; });
-      copy.querySelectorAll(".error, .row-tools").forEach(function (el) { el.remove(); });
+      copy.querySelectorAll(".error").forEach(function (el) { el.remove(); });
       list.appendChild(copy);
-      addTools(copy, list);
       renumber(list);
       copy.querySelector("input").focus();
     });

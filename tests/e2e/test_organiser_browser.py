@@ -100,3 +100,35 @@ def test_a_time_the_clocks_skip_is_refused_next_to_the_field(new_context, live_s
     assert page.get_by_label("Title").input_value() == "A night-time webinar"  # input kept
     error.scroll_into_view_if_needed()
     page.screenshot(path=os.path.join(output_path, "gap-error.png"))
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["with-js", "without-js"])
+def test_speaker_rows_are_reordered_and_removed(new_context, live_server, scripts):
+    """With scripts a row moves in place; without, its button sends the form back with the
+    row moved. Either way, what is saved is the order shown."""
+    from eventsite.extensions import db
+    from tests.factories import make_event
+
+    make_organiser()
+    event = make_event(title="Panel", speakers=[
+        {"name": "Ana"}, {"name": "Ben", "role": "chair"}, {"name": "Cai"}])
+    event_id = event.id
+    page = new_context(viewport={"width": 390, "height": 900}, java_script_enabled=scripts,
+                       is_mobile=True).new_page()
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/admin/events/{event_id}/edit")
+    names = page.locator("[data-rows=speakers] fieldset.row input[name$='-name']")
+    assert page.get_by_role("button", name="Move up: Speaker 1").is_disabled()
+    page.get_by_role("button", name="Move up: Speaker 3").click()
+    page.wait_for_function("document.querySelector('#speakers-1-name').value === 'Cai'")
+    assert [names.nth(i).input_value() for i in range(3)] == ["Ana", "Cai", "Ben"]
+    assert page.locator("#speakers-2-role").input_value() == "chair"  # the role moves too
+    page.get_by_role("button", name="Remove: Speaker 1").click()
+    page.wait_for_function("document.querySelector('#speakers-0-name').value === 'Cai'")
+    assert [names.nth(i).input_value() for i in range(2)] == ["Cai", "Ben"]
+    page.get_by_role("button", name="Save changes").click()
+    page.locator(".flash-success").wait_for()
+    db.session.expire_all()
+    saved = db.session.get(type(event), event_id)
+    assert [(link.speaker.name, link.role.value) for link in saved.speaker_links] == [
+        ("Cai", "speaker"), ("Ben", "chair")]
