@@ -396,16 +396,17 @@ def test_a_postponement_says_postponed_with_the_note(client, smtp):
 
 
 def test_a_time_change_shows_the_old_time_and_the_new(client, smtp):
+    # In 2037 (1 December a Tuesday again): the event must be ahead to take a registration.
     event = make_event(title="Talk", registration={"mode": "builtin"},
-                       start="2026-12-01T11:00", end="2026-12-01T13:00")
+                       start="2037-12-01T11:00", end="2037-12-01T13:00")
     register_someone(client, event)
-    update_event(event, event_input_from(event, starts_local=datetime(2026, 12, 2, 14),
-                                         ends_local=datetime(2026, 12, 2, 16)))
+    update_event(event, event_input_from(event, starts_local=datetime(2037, 12, 2, 14),
+                                         ends_local=datetime(2037, 12, 2, 16)))
     notice = smtp.messages[-1]
     assert notice["Subject"] == \
         "Changed: Talk: date Tue 1 Dec → Wed 2 Dec; time 11am EST → 2pm EST"
     text, html = _bodies(notice)
-    assert "- Date: Tuesday 1 December 2026 → Wednesday 2 December 2026" in text
+    assert "- Date: Tuesday 1 December 2037 → Wednesday 2 December 2037" in text
     assert "- Time: 11am EST, 8am PST, 4pm GMT, 5pm CET → 2pm EST, 11am PST, 7pm GMT, " \
            "8pm CET" in text
     assert "11am EST, 8am PST, 4pm GMT, 5pm CET</span>" in html
