@@ -4,14 +4,17 @@ violation) and never wider than the phone's screen. One browser, the pages in a 
 
 from __future__ import annotations
 
+import io
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw
 
 from eventsite.extensions import db
-from eventsite.models import Event, Speaker
-from eventsite.services import registrations
+from eventsite.models import Event, Organisation, Speaker, User
+from eventsite.services import accounts, images, registrations
 from tests.factories import (
     PASSWORD,
     days_from_today,
@@ -28,7 +31,24 @@ WIDTHS = {"desktop": 1280, "phone": 390}
 SEVERE = ("serious", "critical")
 
 
-def _site() -> dict[str, list[tuple[str, str]]]:
+def _picture(size: tuple[int, int], colour: tuple[int, int, int]) -> str:
+    """A stored image (as an organiser's upload becomes): a face-like disc or a logo."""
+    buffer = io.BytesIO()
+    image = Image.new("RGB", size, (255, 255, 255) if size[0] > size[1] else colour)
+    draw = ImageDraw.Draw(image)
+    w, h = size
+    if w > h:  # a logo: a mark and a bar, on white
+        draw.ellipse((10, 10, h - 10, h - 10), fill=colour)
+        draw.rectangle((h + 10, h // 3, w - 20, h // 3 + h // 6), fill=colour)
+    else:
+        draw.ellipse((w // 4, h // 6, 3 * w // 4, h // 2 + h // 10), fill=(240, 200, 170))
+        draw.ellipse((w // 8, h // 2 + h // 12, 7 * w // 8, h + h // 3), fill=(60, 60, 90))
+    image.save(buffer, "PNG")
+    buffer.seek(0)
+    return images.store_event_image(buffer)
+
+
+def _site(app) -> dict[str, list[tuple[str, str]]]:
     """Events, people and registrations behind every kind of page; the pages' paths."""
     seed = make_seed_webinar()
     day = days_from_today(9)
@@ -50,32 +70,64 @@ def _site() -> dict[str, list[tuple[str, str]]]:
     make_event(title="Called off", status="cancelled", status_note="The speaker is ill.",
                start=wall(days_from_today(6), 11), end=wall(days_from_today(6), 12))
     draft = make_event(title="A draft in progress", status="draft")
+    first = days_from_today(2)
+    weekly = make_event(
+        title="Korean for beginners, every week", slug="korean-weekly",
+        timezone="Asia/Seoul", start=wall(first, 19), end=wall(first, 20),
+        summary="Eight evenings of Korean, online.", tags=["한국어"],
+        speakers=[{"name": "Ji-woo Park", "role": "host"}],
+        recurrence={"rule": "FREQ=WEEKLY;COUNT=8"}, registration={"mode": "builtin"})
+    confirming = make_event(title="Confirm to come", slug="confirm-to-come",
+                            registration={"mode": "builtin", "confirmation_required": True})
     people = [registrations.register(talk, registrations.SignUp(
         f"Person {n}", f"person{n}@example.org", "Peace Network", True)).registration
         for n in range(3)]
+    pending = registrations.register(confirming, registrations.SignUp(
+        "Ana", "ana@example.org", "", True)).registration
     speaker = db.session.scalar(db.select(Speaker).where(Speaker.name == "Radhika Desai"))
+    speaker.photo_id = _picture((600, 600), (67, 56, 202))
+    organisation = db.session.scalar(db.select(Organisation).where(
+        Organisation.name == "International Manifesto Group"))
+    organisation.logo_id = _picture((600, 200), (180, 30, 40))
+    db.session.commit()
+    organiser = db.session.scalar(db.select(User))
+    reset = accounts.password_reset_token(organiser, app.config["SECRET_KEY"])
+    second = (first + timedelta(days=7)).isoformat()
     return {
         "public": [
             ("home", "/"), ("past", "/events/past"),
             ("event-seed", f"/events/{seed.slug}"), ("event-registration", "/events/reading-group"),
-            ("event-beijing", "/events/beijing"), ("speaker", f"/speakers/{speaker.slug}"),
+            ("event-beijing", "/events/beijing"), ("event-cancelled", "/events/called-off"),
+            ("series", "/events/korean-weekly"), ("occurrence", f"/events/korean-weekly/{second}"),
+            ("calendar", f"/calendar/{day:%Y/%m}?tz=Asia/Tokyo"),
+            ("speaker", f"/speakers/{speaker.slug}"),
+            ("speaker-no-photo", "/speakers/keith-bennett"),
             ("organisation", "/organisations/international-manifesto-group"),
+            ("speakers", "/speakers"), ("organisations", "/organisations"), ("tags", "/tags"),
             ("tag", "/tags/reading-group"), ("search", "/search?q=reading"),
+            ("search-nothing", "/search?q=zzzz"), ("embed-list", "/embed/events"),
+            ("embed-event", "/embed/events/reading-group"),
             ("not-found", "/events/no-such-event"),
         ],
         "attendee": [
             ("registered", "/events/reading-group/registered"),
             ("my-registration", f"/r/{people[0].token}"),
             ("my-waitlist-place", f"/r/{people[2].token}"),
+            ("confirm-my-place", f"/confirm/{pending.confirm_token}"),
         ],
-        "sign-in": [("sign-in", "/auth/sign-in"), ("forgot-password", "/auth/forgot")],
+        "sign-in": [("sign-in", "/auth/sign-in"), ("forgot-password", "/auth/forgot"),
+                    ("reset-password", f"/auth/reset/{reset}")],
         "admin": [
             ("dashboard", "/admin/"), ("new-event", "/admin/events/new"),
             ("edit-event", f"/admin/events/{talk.id}/edit"),
             ("edit-draft", f"/admin/events/{draft.id}/edit"),
+            ("edit-series", f"/admin/events/{weekly.id}/edit"),
+            ("edit-series-date", f"/admin/events/{weekly.id}/dates/{second}"),
             ("preview", f"/admin/events/{draft.id}/preview"),
             ("registrants", f"/admin/events/{talk.id}/registrations"),
             ("speakers", "/admin/speakers"), ("edit-speaker", f"/admin/speakers/{speaker.id}"),
+            ("organisations", "/admin/organisations"),
+            ("edit-organisation", f"/admin/organisations/{organisation.id}"),
             ("organisers", "/admin/organisers"), ("change-password", "/auth/password"),
         ],
     }
@@ -102,7 +154,7 @@ def _check(page, name: str, out: Path, width: int) -> list[str]:
 def test_every_page_looks_right_and_passes_axe(browser, live_server, output_path, app):
     assert AXE.exists(), "npm ci --prefix tests/js installs axe-core"
     make_organiser(is_admin=True)
-    pages = _site()
+    pages = _site(app)
     out = Path(output_path) / "pages"
     os.makedirs(out, exist_ok=True)
     problems: list[str] = []
@@ -129,4 +181,4 @@ def test_every_page_looks_right_and_passes_axe(browser, live_server, output_path
             context.close()
     assert len(list(out.glob("*.png"))) == 2 * 2 * sum(len(p) for p in pages.values())
     assert not problems, "\n".join(problems)
-    assert db.session.scalar(db.select(db.func.count(Event.id))) == 5
+    assert db.session.scalar(db.select(db.func.count(Event.id))) == 7
