@@ -151,6 +151,12 @@ class Config:
         self.MAIL_CLAIM_SECONDS = float(env.get("MAIL_CLAIM_SECONDS", "300"))
         self.MAIL_SEND_IMMEDIATELY = env.get("MAIL_SEND_IMMEDIATELY", "0") not in (
             "0", "false", "no", "")
+        # Each registrant's own join link (/j/<secret>) in every mail, invitation, personal
+        # page and feed instead of the registrants-only link itself; it opens the room from
+        # JOIN_OPENS_MINUTES before the start until the end.
+        self.PERSONAL_JOIN_LINKS = env.get("PERSONAL_JOIN_LINKS", "1") not in (
+            "0", "false", "no", "")
+        self.JOIN_OPENS_MINUTES = int(env.get("JOIN_OPENS_MINUTES", "15"))
         # Sign-ups per address and per e-mail address.
         self.REGISTER_LIMIT = env.get("REGISTER_LIMIT", "10 per minute;60 per hour")
         self.REGISTER_EMAIL_LIMIT = env.get("REGISTER_EMAIL_LIMIT", "5 per hour")

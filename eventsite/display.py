@@ -238,8 +238,21 @@ def add_to_calendar_links(event: Event) -> dict[str, str]:
 
 def in_event_zone(event: Event, instant: datetime) -> str:
     """'Monday 1 December 2026, 9am EST': a stored UTC instant as the event's zone reads it."""
-    local = utc_aware(instant).astimezone(get_zone(event.timezone))
+    return in_zone(instant, event.timezone)
+
+
+def in_zone(instant: datetime, zone: str) -> str:
+    """'Thursday 4 December 2026, 1:30am IST': a stored UTC instant as `zone` reads it."""
+    local = utc_aware(instant).astimezone(get_zone(zone))
     return f"{format_long_date(local)}, {format_clock(local)} {local.tzname()}"
+
+
+def your_time(event: Event, instant: datetime, zone: str) -> str:
+    """'8:30pm IST' (with the date when it differs from the event's): `instant` of `event`
+    as a reader in `zone` says it, labelled as the multi-zone line labels its own zones."""
+    config = current_app.config
+    entries = zone_times(instant, event.timezone, [zone], config["ZONE_LABELS"], [zone])
+    return next((entry.text for entry in entries if entry.zone == zone), entries[0].text)
 
 
 def registration_link(event: Event) -> dict | None:
@@ -305,6 +318,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(date_parts, "date_parts")
     app.add_template_filter(initials, "initials")
     app.add_template_filter(in_event_zone, "in_event_zone")
+    app.add_template_filter(in_zone, "in_zone")
     app.add_template_filter(add_to_calendar_links, "calendar_links")
     app.add_template_global(subscribe_links, "subscribe_links")
     app.add_template_filter(uuid_urn, "uuid_urn")

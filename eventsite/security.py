@@ -61,7 +61,8 @@ def secure_headers(response: Response) -> Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     if current_app.config["SITE_URL"].startswith("https://"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if request.blueprint in PRIVATE_BLUEPRINTS:
+    if request.blueprint in PRIVATE_BLUEPRINTS and not headers.get(
+            "Cache-Control", "").startswith("private"):
         headers["Cache-Control"] = "private, no-store"
     return response
 

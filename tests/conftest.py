@@ -225,9 +225,12 @@ def private_link_leaks() -> list[str]:
     no seat when it was written (by the registration's own confirmed/cancelled stamps)."""
     from email import message_from_bytes, policy
 
+    from flask import current_app
+
     from eventsite.models import LocationVisibility, OutboxMessage, Registration
 
     leaks = []
+    personal = current_app.config["PERSONAL_JOIN_LINKS"]
     db.session.expire_all()
     by_address: dict[str, list] = {}
     for registration in db.session.scalars(db.select(Registration)):
@@ -247,6 +250,9 @@ def private_link_leaks() -> list[str]:
             if not seated and any(url in text for url in private):
                 leaks.append(f"{stored.subject!r} to {stored.recipient} "
                              f"({registration.status.value})")
+            elif personal and any(url in text for url in private):
+                # With personal join links on, nobody is given the room's address itself.
+                leaks.append(f"{stored.subject!r} to {stored.recipient} holds the raw link")
     return leaks
 
 

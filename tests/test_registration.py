@@ -68,7 +68,9 @@ def test_sign_up_sends_a_confirmation_with_an_invitation(client, app, smtp):
     text = found["text/plain"].get_content()
     page_line = client.get(f"/api/events/{event.slug}").get_json()["display_times"]
     assert f"Time: {', '.join(page_line)}" in text  # the same line as the page
-    assert f"Zoom: {ZOOM}" in text
+    # Their own join link, never the room's address itself (personal links are on).
+    join = f"http://eventsite.test/j/{registration.join_secret}"
+    assert f"Join (your personal link): {join}" in text and ZOOM not in text
     assert f"http://eventsite.test/r/{registration.token}" in text
     assert "Ana Núñez" in found["text/html"].get_content()
 
@@ -85,7 +87,7 @@ def test_sign_up_sends_a_confirmation_with_an_invitation(client, app, smtp):
     assert entry["start_utc"] == iso_utc(event.starts_utc)
     assert entry["attendees"] == ["mailto:ana@example.org"]
     assert entry["organizer"] == "mailto:events@eventsite.test"
-    assert ZOOM in entry["description"]
+    assert join in entry["description"] and ZOOM not in entry["description"]
     vevent = icalendar.Calendar.from_ical(data).walk("VEVENT")[0]
     assert str(vevent["ATTENDEE"]) == "mailto:ana@example.org"
     assert vevent["ATTENDEE"].params["CN"] == "Ana Núñez"
@@ -205,6 +207,7 @@ def test_bad_input_is_named(client, app):
     assert registration_of("not-an-address") is None
 
 
+@pytest.mark.settings(PERSONAL_JOIN_LINKS=False)
 def test_the_personal_page_and_calendar(client, app, smtp):
     event = webinar()
     sign_up(client, event)
@@ -306,7 +309,7 @@ def test_reminders_go_once_a_day_and_once_an_hour_before(client, app, smtp, runn
     assert registrations.send_reminders(now=start - timedelta(minutes=10)) == 0
     subjects = [m["Subject"] for m in smtp.to("ana@example.org")]
     assert subjects[1:] == ["Reminder: Korea webinar tomorrow",
-                            "Reminder: Korea webinar in an hour"]
+                            "Reminder: Korea webinar in one hour"]
     assert "0 reminders queued." in runner.invoke(args=["send-reminders"]).output
 
 
@@ -391,7 +394,7 @@ def test_a_late_registrant_gets_only_the_hour_reminder(client, app, smtp):
     assert registrations.send_reminders(now=event.starts_utc - timedelta(minutes=50)) == 1
     assert registrations.send_reminders(now=event.starts_utc - timedelta(minutes=40)) == 0
     subjects = [m["Subject"] for m in smtp.to("ana@example.org")[1:]]
-    assert subjects == ["Reminder: Korea webinar in an hour"]
+    assert subjects == ["Reminder: Korea webinar in one hour"]
 
 
 def test_a_same_day_reminder_says_today(client, app, smtp):

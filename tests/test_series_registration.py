@@ -229,7 +229,7 @@ def test_a_registration_for_one_date_is_reminded_before_that_date(client, app):
     subjects = [stored.subject for stored in db.session.scalars(
         db.select(OutboxMessage).where(OutboxMessage.recipient == "ana@example.org")
         .order_by(OutboxMessage.id))]
-    assert subjects[-2:] == ["Reminder: Reading group today", "Reminder: Reading group in an hour"]
+    assert subjects[-2:] == ["Reminder: Reading group today", "Reminder: Reading group in one hour"]
 
 
 def test_a_dates_seats_cannot_be_cut_below_those_taken(client, app):

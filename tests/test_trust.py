@@ -54,6 +54,7 @@ def all_text(stored: OutboxMessage) -> str:
 # --- private means private --------------------------------------------------------------------
 
 @pytest.mark.settings(MAIL_SEND_IMMEDIATELY=False)
+@pytest.mark.settings(PERSONAL_JOIN_LINKS=False)  # the room's link itself, to seat holders
 def test_a_waitlisted_or_pending_person_who_cancels_gets_no_join_link(app):
     event = webinar()
     sign_up(event, "seat@example.org")

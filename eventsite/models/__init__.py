@@ -18,6 +18,7 @@ from eventsite.models.occurrence import (
 )
 from eventsite.models.organisation import EventOrganisation, Organisation, OrganisationRole
 from eventsite.models.registration import (
+    Attendee,
     Broadcast,
     OutboxMessage,
     OutboxStatus,
@@ -32,7 +33,8 @@ site_state.TRACKED = (Event, EventSpeaker, EventOrganisation, Location, Organisa
                       Tag, Occurrence, OccurrenceChange)
 
 __all__ = [
-    "Broadcast", "Event", "EventFormat", "EventOrganisation", "EventSpeaker", "EventStatus",
+    "Attendee", "Broadcast", "Event", "EventFormat", "EventOrganisation", "EventSpeaker",
+    "EventStatus",
     "Location", "LocationVisibility", "Occurrence", "OccurrenceChange", "OccurrenceSeats",
     "OccurrenceStatus",
     "Organisation", "OrganisationRole", "OutboxMessage", "OutboxStatus",

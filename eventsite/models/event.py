@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventsite.domain.timezones import utcnow
@@ -133,6 +133,12 @@ class Event(db.Model):
     # A series: registration date by date, each with the capacity and waitlist above
     # (seats in occurrence_seats), rather than once for the whole series.
     registration_per_occurrence: Mapped[bool] = mapped_column(default=False)
+
+    # After the event: where to watch it again (public, or for its registrants only, who reach
+    # it through their personal page and join link) and the slides.
+    recording_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    recording_public: Mapped[bool] = mapped_column(default=True, server_default=true())
+    slides_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     # Bumped whenever time, place or status change; becomes the iCalendar SEQUENCE.
     revision: Mapped[int] = mapped_column(default=0)

@@ -53,6 +53,14 @@ class Registration(db.Model):
     cancelled_at: Mapped[datetime | None]
     day_reminder_sent_at: Mapped[datetime | None]
     hour_reminder_sent_at: Mapped[datetime | None]
+    # The personal join link's secret (/j/<secret>): it leads to the room only in the
+    # join window and only while this registration holds a seat.
+    join_secret: Mapped[str | None] = mapped_column(String(64), unique=True, default=new_token)
+    joined_at: Mapped[datetime | None]  # the first open of the join link in its window
+    # The zone the attendee reads times in (their browser's, or chosen at sign-up);
+    # '' for registrations made before it was asked: the event's own.
+    timezone: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    recording_notified_at: Mapped[datetime | None]  # "the recording is online", sent once
 
     event: Mapped[Event] = relationship()
 
@@ -63,6 +71,21 @@ class Registration(db.Model):
     @property
     def occurrence_day(self) -> date | None:
         return date.fromisoformat(self.occurrence_key) if self.occurrence_key else None
+
+
+class Attendee(db.Model):
+    """One e-mail address that registered here: the secret of its personal calendar feed
+    and what it does not want to hear about. Registrations find it by their address."""
+
+    __tablename__ = "attendees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # lower-case
+    # /feeds/me/<feed_secret>.ics; replaced (the old address then answers 404) on request.
+    feed_secret: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    reminders: Mapped[bool] = mapped_column(default=True)
+    recording_notices: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class OutboxStatus(enum.StrEnum):

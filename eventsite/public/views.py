@@ -119,7 +119,7 @@ def event(slug: str):
     form = None
     if state:
         no_page_cache()  # seats left change with every sign-up
-        form = RegistrationForm()
+        form = RegistrationForm(timezone=found.timezone)
     upcoming_dates = series.occurrences_of(found, utcnow(), limit=SERIES_DATES_SHOWN) \
         if found.is_series else []
     return render_template(
@@ -142,7 +142,7 @@ def occurrence(slug: str, day: str):
     form = None
     if state:
         no_page_cache()  # seats left change with every sign-up
-        form = RegistrationForm(date=when.isoformat())
+        form = RegistrationForm(date=when.isoformat(), timezone=found.timezone)
     return render_template("public/occurrence.html", event=found, occurrence=dated,
                            change=series.change_on(found, when), registration=state,
                            register_form=form)

@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -19,7 +20,7 @@ from eventsite.errors import show_on_form
 from eventsite.extensions import limiter
 from eventsite.models import RegistrationStatus
 from eventsite.registration.forms import RegistrationForm
-from eventsite.services import listings, registrations, series
+from eventsite.services import attendees, listings, registrations, series
 from eventsite.services.accounts import normalise_email
 from eventsite.services.errors import ValidationError
 
@@ -50,7 +51,7 @@ def register(slug: str):
         try:
             registrations.register(event, registrations.SignUp(
                 form.name.data, form.email.data, form.organisation.data or "",
-                form.consent.data), day)
+                form.consent.data, form.timezone.data or ""), day)
         except ValidationError as error:
             show_on_form(form, error)
         except registrations.RegistrationError as error:
@@ -98,7 +99,9 @@ def manage(token: str):
     registration = _registration(token)
     return render_template("registration/manage.html", registration=registration,
                            event=registration.event, new=request.args.get("new") == "1",
-                           join_links=registrations.private_links(registration.event),
+                           join_links=registrations.join_links(registration),
+                           feed_url=attendees.feed_url(attendees.attendee_for(
+                               registration.email)),
                            position=registrations.waitlist_position(registration))
 
 
@@ -141,3 +144,78 @@ def cancel(token: str):
     registrations.cancel(registration)
     flash("Your registration is cancelled. We have sent you an e-mail to say so.", "success")
     return redirect(url_for("registration.manage", token=token))
+
+
+# --- the attendee's own things ----------------------------------------------------------------
+
+@bp.get("/j/<secret>")
+def join(secret: str):
+    """The personal join link: into the room in its window, a page saying when otherwise."""
+    registration = attendees.by_join_secret(secret) or abort(404)
+    answer = attendees.open_join_link(registration)
+    if answer.kind == "redirect":
+        response = redirect(answer.url, 302)
+    else:
+        status = 403 if answer.kind in ("not_seated", "cancelled") else 200
+        response = make_response(render_template(
+            "registration/join.html", answer=answer, registration=registration,
+            event=registration.event), status)
+    # The room's address goes to the room only, not to whoever it links on to.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/feeds/me/<secret>.ics")
+def personal_feed(secret: str):
+    """One private feed of everything the address registered for (see services)."""
+    attendee = attendees.by_feed_secret(secret) or abort(404)
+    response = Response(registrations.personal_calendar(attendee.email),
+                        content_type="text/calendar; charset=utf-8")
+    response.add_etag()
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
+
+
+@bp.post("/r/<token>/feed/reset")
+def reset_feed(token: str):
+    registration = _registration(token)
+    attendees.reset_feed_secret(attendees.attendee_for(registration.email))
+    flash("Your calendar feed has a new address: the old one no longer works. Subscribe "
+          "again with the new one.", "success")
+    return redirect(url_for("registration.manage", token=token) + "#feed")
+
+
+@bp.post("/r/<token>/mine")
+def send_mine(token: str):
+    """E-mail the address a link to all its registrations (shown only to its inbox)."""
+    registration = _registration(token)
+    registrations.send_registrations_link(registration.email)
+    flash(f"We have sent a link to all your registrations to {registration.email}.", "success")
+    return redirect(url_for("registration.manage", token=token))
+
+
+@bp.get("/me/<token>")
+def mine(token: str):
+    email = attendees.email_of_mine_token(token)
+    if email is None:
+        abort(404, description="This link has expired: ask for a new one from any of your "
+                               "registration pages.")
+    attendee = attendees.attendee_for(email)
+    return render_template("registration/mine.html", email=email, attendee=attendee,
+                           feed_url=attendees.feed_url(attendee),
+                           unsubscribe_tokens={what: attendees.unsubscribe_token(email, what)
+                                               for what in attendees.CHOICES},
+                           registrations=attendees.registrations_of(email))
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str):
+    """One click from a mail leads here; the button (a POST: mail scanners open links) stops
+    reminders or recording notices to the address."""
+    found = attendees.read_unsubscribe_token(token) or abort(404)
+    email, what = found
+    done = request.method == "POST"
+    if done:
+        attendees.set_choice(email, what, wanted=request.form.get("again") == "1")
+    return render_template("registration/unsubscribe.html", email=email, what=what,
+                           done=done, wanted=attendees.wants(email, what))

@@ -23,14 +23,16 @@ from eventsite.display import (
     event_time_line,
     occurrence_date,
     occurrence_time_line,
+    your_time,
 )
 from eventsite.domain import registration as flow
 from eventsite.domain.ical import build_calendar
 from eventsite.domain.registration import first_message_for
 from eventsite.domain.text import line_problem, text_problem
-from eventsite.domain.timezones import get_zone, utcnow
+from eventsite.domain.timezones import UnknownZoneError, check_region_zone, get_zone, utcnow
 from eventsite.extensions import db
 from eventsite.models import (
+    Attendee,
     Event,
     EventStatus,
     LocationVisibility,
@@ -43,7 +45,7 @@ from eventsite.models import (
     RegistrationStatus,
 )
 from eventsite.models.registration import new_token
-from eventsite.services import changes, mail, series
+from eventsite.services import attendees, changes, mail, series
 from eventsite.services.accounts import normalise_email
 from eventsite.services.errors import ValidationError
 from eventsite.services.feeds import (
@@ -117,6 +119,7 @@ class SignUp:
     email: str
     organisation: str = ""
     consent: bool = False
+    timezone: str = ""  # the zone they read times in; '' for the event's
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,12 @@ def register(event: Event, sign_up: SignUp, day: date | None = None) -> Outcome:
         errors["organisation"] = "Organisation is too long (at most 200 characters)."
     else:
         _check_line(errors, "organisation", "Organisation", organisation)
+    zone = sign_up.timezone.strip()
+    if zone:
+        try:
+            check_region_zone(zone)
+        except UnknownZoneError as error:
+            errors["timezone"] = f"Your time zone: {error}"
     if not sign_up.consent:
         errors["consent"] = "Please agree, so that we may keep your details for this event."
     if errors:
@@ -153,7 +162,7 @@ def register(event: Event, sign_up: SignUp, day: date | None = None) -> Outcome:
     for _attempt in range(3):
         try:
             return _register(event, name, email, organisation,
-                             day if per_occurrence(event) else None)
+                             day if per_occurrence(event) else None, zone)
         except IntegrityError:
             # The same address, at the same instant, in another request: that one won.
             db.session.rollback()
@@ -180,7 +189,7 @@ def _seats_left(event: Event, day: date) -> int | None:
 
 
 def _register(event: Event, name: str, email: str, organisation: str,
-              day: date | None = None) -> Outcome:
+              day: date | None = None, zone: str = "") -> Outcome:
     _lock(event)
     key = day.isoformat() if day else ""
     existing = _find(event, email, key)
@@ -210,7 +219,7 @@ def _register(event: Event, name: str, email: str, organisation: str,
     else:
         db.session.rollback()
         raise RegistrationError("Full")
-    details = {"name": name, "organisation": organisation, "created_at": now,
+    details = {"name": name, "organisation": organisation, "created_at": now, "timezone": zone,
                "cancelled_at": None, "confirm_token": confirm_token,
                "confirmed_at": now if target is RegistrationStatus.CONFIRMED else None}
     if existing is None:
@@ -490,59 +499,68 @@ def _of_day(day: date | None) -> list:
 
 
 def send_reminders(now: datetime | None = None) -> int:
-    """A reminder a day and an hour before each event, once each, however often this runs.
+    """A reminder a day and an hour before each event (and each date of a series that
+    someone holds a seat for, as a whole or date by date), once each, however often this
+    runs; not to addresses that unsubscribed from reminders.
 
     The windows do not overlap: someone who registers in the last hour gets only the hour's
-    reminder, not a "tomorrow" one as well.
+    reminder, not a "tomorrow" one as well. Each column holds when it was last sent: a
+    stamp older than the window of the date now due was for an earlier date of the series.
     """
     now = now or utcnow()
     sent = 0
-    # Registered for one date of a series: reminded before that date, not the series' first.
+    # Registered for one date of a series: reminded before that date; for the whole series,
+    # before each date; an event once, before its start.
     dated = aliased(Occurrence)
-    starts = case((Registration.occurrence_key == "", Event.starts_utc),
-                  else_=dated.starts_utc)
-    for column, earliest, latest in (
-            (Registration.hour_reminder_sent_at, now, now + timedelta(hours=1)),
-            (Registration.day_reminder_sent_at, now + timedelta(hours=1),
+    starts = case((Event.recurrence_rule.is_(None), Event.starts_utc), else_=dated.starts_utc)
+    opted_out = db.select(Attendee.email).where(Attendee.reminders.is_(False))
+    for column, ahead, earliest, latest in (
+            (Registration.hour_reminder_sent_at, timedelta(hours=1), now,
+             now + timedelta(hours=1)),
+            (Registration.day_reminder_sent_at, timedelta(days=1), now + timedelta(hours=1),
              now + timedelta(days=1))):
-        due = db.session.scalars(
-            db.select(Registration).join(Event)
+        due = db.session.execute(
+            db.select(Registration, starts).join(Event)
             .outerjoin(dated, (dated.event_id == Registration.event_id)
-                       & (cast(dated.day, String) == Registration.occurrence_key))
-            .where(Registration.status == RegistrationStatus.CONFIRMED, column.is_(None),
+                       & or_(Registration.occurrence_key == "",
+                             cast(dated.day, String) == Registration.occurrence_key))
+            .where(Registration.status == RegistrationStatus.CONFIRMED,
                    Event.status == EventStatus.PUBLISHED,
-                   or_(Registration.occurrence_key == "",
+                   Registration.email.not_in(opted_out),
+                   or_(Event.recurrence_rule.is_(None),
                        dated.status == OccurrenceStatus.SCHEDULED),
                    starts > earliest, starts <= latest)).all()
-        for registration in due:
+        for registration, starts_utc in due:
             # Mark first, conditionally: two runs at once remind each person only once.
-            # ...and only while they still hold their seat (the Zoom link goes with it).
+            # ...and only while they still hold their seat (the join link goes with it).
             marked = db.session.execute(
-                update(Registration).where(Registration.id == registration.id, column.is_(None),
-                                           Registration.status == RegistrationStatus.CONFIRMED)
+                update(Registration).where(
+                    Registration.id == registration.id,
+                    or_(column.is_(None), column < starts_utc - ahead),
+                    Registration.status == RegistrationStatus.CONFIRMED)
                 .values({column.key: now}).execution_options(synchronize_session=False))
             if marked.rowcount:
-                when = _when(registration, now)
+                when = _when(registration, starts_utc, now)
                 _queue_mail(registration, "reminder",
                             f"Reminder: {registration.event.title} {when}", method="REQUEST",
-                            when=when)
+                            when=when, starts_utc=starts_utc,
+                            unsubscribe_url=attendees.unsubscribe_url(registration.email,
+                                                                      "reminders"),
+                            unsubscribe_text="Stop these reminders")
                 sent += 1
         db.session.commit()
     return sent
 
 
-def _when(registration: Registration, now: datetime) -> str:
-    """'in an hour', 'today' or 'tomorrow', as the event's own zone counts days."""
-    event = registration.event
-    dated = series.occurrence_on(event, registration.occurrence_day) \
-        if registration.occurrence_key else None
-    starts_utc, starts_local = (dated.starts_utc, dated.starts_local) if dated else (
-        event.starts_utc, event.starts_local)
+def _when(registration: Registration, starts_utc: datetime, now: datetime) -> str:
+    """'in one hour', 'today' or 'tomorrow', as the attendee's zone (else the event's)
+    counts days."""
     if starts_utc - now <= timedelta(hours=1):
-        return "in an hour"
-    zone = get_zone(event.timezone)
+        return "in one hour"
+    zone = get_zone(registration.timezone or registration.event.timezone)
     today = now.replace(tzinfo=UTC).astimezone(zone).date()
-    return "today" if starts_local.date() == today else "tomorrow"
+    day = starts_utc.replace(tzinfo=UTC).astimezone(zone).date()
+    return "today" if day == today else "tomorrow"
 
 
 def message_registrants(event: Event, subject: str, body: str, sender=None) -> int:
@@ -571,6 +589,18 @@ def message_registrants(event: Event, subject: str, body: str, sender=None) -> i
         broadcast.recipients += 1
     db.session.commit()
     return broadcast.recipients
+
+
+def send_registrations_link(email: str) -> None:
+    """E-mail the address a link to the page of all its registrations: only its inbox sees
+    that list."""
+    url = site_url("registration.mine", token=attendees.mine_token(email))
+    message = mail.queue_message(
+        email, f"Your registrations on {current_app.config['SITE_NAME']}",
+        render_template("email/registrations_link.txt", url=url,
+                        site_name=current_app.config["SITE_NAME"]))
+    db.session.commit()
+    mail.deliver_now([message])
 
 
 def waitlist_position(registration: Registration) -> int | None:
@@ -612,13 +642,13 @@ def registrants_csv(event: Event) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["Name", "E-mail", "Organisation", "Status", "Registered (UTC)",
-                     "Confirmed (UTC)", "Cancelled (UTC)"]
+                     "Confirmed (UTC)", "Cancelled (UTC)", "Joined (UTC)"]
                     + (["Date"] if event.registration_per_occurrence else []))
     for r in registrants(event):
         # Every column, the address too: "=1+2@example.org" is a valid e-mail address.
         writer.writerow([_cell(value) for value in (
             r.name, r.email, r.organisation, r.status.value, _stamp(r.created_at),
-            _stamp(r.confirmed_at), _stamp(r.cancelled_at))]
+            _stamp(r.confirmed_at), _stamp(r.cancelled_at), _stamp(r.joined_at))]
             + ([r.occurrence_key] if event.registration_per_occurrence else []))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -638,6 +668,32 @@ def invitation(registration: Registration, method: str = "REQUEST") -> bytes:
     """The attendee's own calendar entry: the public event's UID, with the join links only
     while they hold a seat. As RFC 5546 has it, a REQUEST or CANCEL names the attendee (beside
     the ORGANIZER every file has); a PUBLISH (the personal download) names none."""
+    return build_calendar(calendar_info(registration.event.title, method=method),
+                          registration_entries(registration, method), span=site_span())
+
+
+# How the personal feed marks a place held without a seat, and one given up.
+FEED_STATUS = {RegistrationStatus.WAITLISTED: "TENTATIVE",
+               RegistrationStatus.CANCELLED: "CANCELLED"}
+
+
+def personal_calendar(email: str) -> bytes:
+    """The attendee's own feed: everything this address registered for (once its owner
+    confirmed it), seats with the personal join link, the waitlist tentative, cancelled
+    registrations cancelled. Written by the same writer as every other feed."""
+    entries = []
+    for registration in attendees.registrations_of(email):
+        if registration.status is RegistrationStatus.PENDING:
+            continue
+        status = FEED_STATUS.get(registration.status)
+        entries += [entry._replace(status=status or entry.status)
+                    for entry in registration_entries(registration, "PUBLISH")]
+    name = f"My events · {current_app.config['SITE_NAME']}"
+    return build_calendar(calendar_info(name), entries, span=site_span())
+
+
+def registration_entries(registration: Registration, method: str = "PUBLISH") -> list:
+    """The VEVENTs of one registration (see `invitation`)."""
     event = registration.event
     private = method != "CANCEL" and flow.may_see_private_links(registration.status)
     record = record_of(event)
@@ -645,15 +701,24 @@ def invitation(registration: Registration, method: str = "REQUEST") -> bytes:
     # registered for one date, that date only (its RECURRENCE-ID).
     changed = changed_dates([record.uid]).get(record.uid, ()) \
         if event.is_series else ()
+    personal = attendees.personal_links_on()
     entries = series_entries(record, site_url("public.event", slug=event.slug), changed,
-                             private_links=private)
+                             private_links=private and not personal)
     if registration.occurrence_key:
         entries = [one_date_entry(entries, event, registration.occurrence_day)]
-    attendees = () if method == "PUBLISH" else ((registration.name, registration.email),)
-    entries = [entry._replace(attendees=attendees,
+    people = () if method == "PUBLISH" else ((registration.name, registration.email),)
+    entries = [entry._replace(attendees=people,
                               status="CANCELLED" if method == "CANCEL" else entry.status)
                for entry in entries]
-    return build_calendar(calendar_info(event.title, method=method), entries, span=site_span())
+    if private and personal and private_links(event):
+        entries = [with_join_link(entry, attendees.join_url(registration)) for entry in entries]
+    return entries
+
+
+def with_join_link(entry, url: str):
+    """The calendar entry with the attendee's own join link, first in its description."""
+    return entry._replace(description=f"Join (your personal link): {url}\n\n"
+                                      + entry.description)
 
 
 def one_date_entry(entries: list, event: Event, day: date):
@@ -670,6 +735,31 @@ def one_date_entry(entries: list, event: Event, day: date):
 def private_links(event: Event) -> list:
     return [loc for loc in event.locations
             if loc.visibility is LocationVisibility.REGISTRANTS and loc.url]
+
+
+@dataclass(frozen=True)
+class JoinLink:
+    name: str
+    url: str
+
+
+def join_links(registration: Registration) -> list:
+    """How a seat holder joins, as mails and their page give it: their personal link (when
+    personal links are on, and the event has a room to join), else the registrants-only
+    links themselves."""
+    links = private_links(registration.event)
+    if links and attendees.personal_links_on():
+        return [JoinLink("Join (your personal link)", attendees.join_url(registration))]
+    return links
+
+
+def your_time_line(registration: Registration, starts_utc: datetime | None = None) -> str:
+    """'8:30pm IST': the start in the zone the attendee gave at sign-up; '' if they gave
+    none or it is the event's own."""
+    zone = registration.timezone
+    if not zone or zone == registration.event.timezone:
+        return ""
+    return your_time(registration.event, starts_utc or registration.event.starts_utc, zone)
 
 
 SUBJECTS = {
@@ -695,16 +785,22 @@ def _queue_mail(registration: Registration, kind: str, subject: str | None = Non
         "cancelled", "event_cancelled")
     dated = series.occurrence_on(event, registration.occurrence_day) \
         if registration.occurrence_key else None
+    starts_utc = extra.pop("starts_utc", None)  # a reminder of one date of a whole series
+    if dated is None and starts_utc is not None and event.is_series:
+        dated = next(iter(series.occurrences_of(event, starts_utc, starts_utc
+                                                + timedelta(seconds=1), limit=1)), None)
     context = {
         "kind": kind, "registration": registration, "event": event,
         "date": occurrence_date(dated) if dated else event_date(event),
         "time_line": occurrence_time_line(event, dated) if dated else event_time_line(event),
-        "join_links": private_links(event) if seated else [],
+        "join_links": join_links(registration) if seated else [],
+        "your_time": your_time_line(registration, dated.starts_utc if dated else None),
         "site_name": current_app.config["SITE_NAME"],
         "manage_url": site_url("registration.manage", token=registration.token),
         "confirm_url": (site_url("registration.confirm", secret=registration.confirm_token)
                         if kind == "confirm" and registration.confirm_token else ""),
-        "event_url": site_url("public.event", slug=event.slug), **extra,
+        "event_url": site_url("public.event", slug=event.slug), "unsubscribe_url": "",
+        **extra,
     }
     attachments = ()
     if method:

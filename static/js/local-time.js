@@ -75,6 +75,12 @@
     });
   }
 
+  // The registration form's "Your time zone": the zone this visitor reads times in, unless
+  // they typed one (the server's default is the event's zone; without this script it stays).
+  document.querySelectorAll("input[data-visitor-zone]").forEach(function (input) {
+    if (input.value === input.defaultValue && isZone(chosenZone())) { input.value = chosenZone(); }
+  });
+
   // The calendar: days belong to a zone, so the server draws them; ask for the chosen one.
   var calendarForm = document.querySelector("form[data-calendar-zone]");
   function showCalendarIn(zone, replace) {
