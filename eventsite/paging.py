@@ -4,8 +4,10 @@ parameter (JSON under /api, the site's error page elsewhere), never a 500."""
 from __future__ import annotations
 
 from flask import abort, request
+from sqlalchemy import Select
 
 from eventsite.domain.paging import MAX_PAGE, Position, decode_cursor
+from eventsite.services import listings
 
 
 def int_arg(name: str, default: int, maximum: int) -> int:
@@ -44,3 +46,20 @@ def position_arg() -> Position:
 
 def _shown(value: str) -> str:
     return value if len(value) <= 30 else value[:30] + "…"
+
+
+def narrowed(query: Select) -> Select:
+    """`query` narrowed by `?tag=`, `?speaker=` and `?organisation=` (the API's and the
+    widget's filters); a name that stands for nothing is a 404 saying so."""
+    if name := request.args.get("tag"):
+        tag = listings.tag_by_name(name) or abort(404, description=f"No tag “{_shown(name)}”.")
+        query = listings.with_tag(query, tag.name)
+    if slug := request.args.get("speaker"):
+        speaker = listings.speaker_by_slug(slug) or abort(
+            404, description=f"No speaker “{_shown(slug)}”.")
+        query = listings.with_speaker(query, speaker)
+    if slug := request.args.get("organisation"):
+        organisation = listings.organisation_by_slug(slug) or abort(
+            404, description=f"No organisation “{_shown(slug)}”.")
+        query = listings.with_organisation(query, organisation)
+    return query

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, jsonify, request
 from eventsite.api.schemas import event_json, occurrence_entry_json, page_json
 from eventsite.cors import allow_any_origin
 from eventsite.domain.timezones import utcnow
-from eventsite.paging import int_arg, position_arg
+from eventsite.paging import int_arg, narrowed, position_arg
 from eventsite.services import listings, search, series
 from eventsite.urls import site_url
 
@@ -29,16 +29,7 @@ def _date_arg(name: str) -> date | None:
 def events():
     if words := request.args.get("q", "").strip()[:200]:
         return _search(words)
-    query = listings.listed_events()
-    if tag := request.args.get("tag"):
-        query = listings.with_tag(query, tag)
-    if slug := request.args.get("speaker"):
-        found = listings.speaker_by_slug(slug) or abort(404, description=f"No speaker “{slug}”.")
-        query = listings.with_speaker(query, found)
-    if slug := request.args.get("organisation"):
-        found = listings.organisation_by_slug(slug) or abort(
-            404, description=f"No organisation “{slug}”.")
-        query = listings.with_organisation(query, found)
+    query = narrowed(listings.listed_events())
     start, end = _date_arg("from"), _date_arg("to")
     since = datetime.combine(start, time.min) if start else None
     until = datetime.combine(end + timedelta(days=1), time.min) if end else None

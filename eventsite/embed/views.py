@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
 from eventsite.cors import allow_any_origin
-from eventsite.paging import int_arg
+from eventsite.paging import int_arg, narrowed
 from eventsite.security import allow_framing
 from eventsite.services import listings, series
 from eventsite.urls import site_url
@@ -38,27 +38,12 @@ def colours() -> dict[str, str]:
     return chosen
 
 
-def _filtered():
-    """Upcoming listed events narrowed by tag, speaker and organisation (404 if unknown)."""
-    query = listings.listed_events()
-    if tag := request.args.get("tag"):
-        found = listings.tag_by_name(tag) or abort(404, description=f"No tag “{tag}”.")
-        query = listings.with_tag(query, found.name)
-    if slug := request.args.get("speaker"):
-        speaker = listings.speaker_by_slug(slug) or abort(404, description=f"No speaker “{slug}”.")
-        query = listings.with_speaker(query, speaker)
-    if slug := request.args.get("organisation"):
-        organisation = listings.organisation_by_slug(slug) or abort(
-            404, description=f"No organisation “{slug}”.")
-        query = listings.with_organisation(query, organisation)
-    return listings.upcoming(query)
-
-
 @bp.get("/embed/events")
 @allow_framing
 def events():
     layout = request.args.get("layout", "list")
-    found = listings.first(_filtered(), int_arg("count", 5, MAX_COUNT))
+    upcoming = listings.upcoming(narrowed(listings.listed_events()))
+    found = listings.first(upcoming, int_arg("count", 5, MAX_COUNT))
     return render_template("embed/events.html", events=found,
                            next_dates=series.next_occurrences(found),
                            layout=layout if layout in LAYOUTS else "list", colours=colours(),
