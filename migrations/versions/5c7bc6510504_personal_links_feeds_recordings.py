@@ -1,7 +1,7 @@
 """personal join links, attendance, the attendee's zone, personal feeds, recordings
 
-Revision ID: d4e5f6a7b8c9
-Revises: 206dd6aef04c
+Revision ID: 5c7bc6510504
+Revises: d4e5f6a7b8c9
 Create Date: 2026-12-03 19:00:00
 
 """
@@ -10,8 +10,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'd4e5f6a7b8c9'
-down_revision = '206dd6aef04c'
+revision = '5c7bc6510504'
+down_revision = 'd4e5f6a7b8c9'
 branch_labels = None
 depends_on = None
 
