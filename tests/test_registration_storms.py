@@ -60,17 +60,37 @@ def mails() -> Counter:
                    for m in db.session.scalars(db.select(OutboxMessage)))
 
 
+def cancel_presses(base: str, tokens: list[str], times: int = 1) -> list:
+    """A press of Cancel (confirmed) on each registration's page, `times` each, each from its
+    own browser: the actions, ready to run together."""
+    presses = []
+    for token in tokens:
+        for _ in range(times):
+            browser = Browser(base)
+            form_token = browser.token(f"/r/{token}")
+            presses.append(lambda b=browser, tok=token, t=form_token: b.post(
+                f"/r/{tok}/cancel", {"csrf_token": t, "confirmed": "1"}))
+    return presses
+
+
+def sign_up_presses(base: str, page: str, slug: str, count: int, **fields: str) -> list:
+    """`count` newcomers (new0@..., new1@...) each pressing Register once on `page`."""
+    presses = []
+    for n in range(count):
+        browser = Browser(base)
+        token = browser.token(page)
+        presses.append(lambda b=browser, t=token, n=n: b.post(f"/events/{slug}/register", {
+            "csrf_token": t, "name": f"New {n}", "email": f"new{n}@example.org",
+            "consent": "y", **fields}))
+    return presses
+
+
 def test_one_registration_cancelled_twenty_times_at_once(app, database_url):
     event = full_event(capacity=5, seated=5, waiting=3)
     token = person("p0@example.org").token
     before = mails()
     with gunicorn(database_url) as base:
-        visitors = [Browser(base) for _ in range(20)]
-        tokens = [v.token(f"/r/{token}") for v in visitors]
-        statuses = together([
-            lambda v=v, t=t: v.post(f"/r/{token}/cancel", {"csrf_token": t,
-                                                                "confirmed": "1"})
-            for v, t in zip(visitors, tokens, strict=True)])
+        statuses = together(cancel_presses(base, [token], times=20))
     assert statuses == [302] * 20
     assert check_invariants(event.id) == {"confirmed": 5, "waitlisted": 2, "cancelled": 1}
     sent = mails() - before
@@ -99,17 +119,8 @@ def test_cancellations_racing_new_sign_ups(app, database_url):
     seated = [person(f"p{n}@example.org").token for n in range(3)]
     before = mails()
     with gunicorn(database_url) as base:
-        cancellers = [(Browser(base), token) for token in seated for _ in range(3)]
-        cancel_forms = [(b, tok, b.token(f"/r/{tok}")) for b, tok in cancellers]
-        newcomers = [Browser(base) for _ in range(15)]
-        sign_up_tokens = [b.token(f"/events/{event.slug}") for b in newcomers]
-        actions = [lambda b=b, tok=tok, t=t: b.post(f"/r/{tok}/cancel",
-                                                   {"csrf_token": t, "confirmed": "1"})
-                   for b, tok, t in cancel_forms]
-        actions += [lambda b=b, t=t, n=n: b.post(f"/events/{event.slug}/register", {
-            "csrf_token": t, "name": f"New {n}", "email": f"new{n}@example.org",
-            "consent": "y"}) for n, (b, t) in enumerate(zip(newcomers, sign_up_tokens,
-                                                            strict=True))]
+        actions = cancel_presses(base, seated, times=3) + sign_up_presses(
+            base, f"/events/{event.slug}", event.slug, 15)
         statuses = together(actions)
     assert statuses == [302] * len(actions)
     rows = check_invariants(event.id)
@@ -157,14 +168,9 @@ def test_capacity_edits_racing_cancellations(app, database_url):
         form = organiser.form(f"/admin/events/{event.id}/edit")
         edits = [{**form, "capacity": [str(c)], "action": ["save"]}
                  for c in (6, 7, 8)]
-        attendees = [(Browser(base), tok) for tok in seated]
-        cancel_forms = [(b, tok, b.token(f"/r/{tok}")) for b, tok in attendees]
         actions = [lambda f=f: organiser.post(f"/admin/events/{event.id}/edit", f)
                    for f in edits]
-        actions += [lambda b=b, tok=tok, t=t: b.post(f"/r/{tok}/cancel",
-                                                   {"csrf_token": t, "confirmed": "1"})
-                    for b, tok, t in cancel_forms]
-        statuses = together(actions)
+        statuses = together(actions + cancel_presses(base, seated))
     # An edit to fewer seats than are taken by then is refused (422, next to the field).
     assert set(statuses[:3]) <= {302, 422} and 302 in statuses[:3]
     assert statuses[3:] == [302] * 3
@@ -205,17 +211,8 @@ def test_a_series_dates_cancellations_sign_ups_and_capacity_edit_at_once(app, da
         organiser.sign_in("ada@example.org", PASSWORD)
         form = organiser.form(f"/admin/events/{event.id}/edit")
         form.update({"capacity": ["4"], "action": ["save"]})
-        cancellers = [(Browser(base), token) for token in tokens for _ in range(4)]
-        cancel_forms = [(b, tok, b.token(f"/r/{tok}")) for b, tok in cancellers]
-        newcomers = [Browser(base) for _ in range(8)]
-        sign_up_tokens = [b.token(f"/events/{event.slug}/{second}") for b in newcomers]
-        actions = [lambda b=b, tok=tok, t=t: b.post(f"/r/{tok}/cancel",
-                                                   {"csrf_token": t, "confirmed": "1"})
-                   for b, tok, t in cancel_forms]
-        actions += [lambda b=b, t=t, n=n: b.post(f"/events/{event.slug}/register", {
-            "csrf_token": t, "name": f"New {n}", "email": f"new{n}@example.org",
-            "consent": "y", "date": str(second)})
-            for n, (b, t) in enumerate(zip(newcomers, sign_up_tokens, strict=True))]
+        actions = cancel_presses(base, tokens, times=4) + sign_up_presses(
+            base, f"/events/{event.slug}/{second}", event.slug, 8, date=str(second))
         actions.append(lambda: organiser.post(f"/admin/events/{event.id}/edit", form))
         statuses = together(actions)
     assert statuses == [302] * len(actions)
