@@ -255,6 +255,13 @@ def your_time(event: Event, instant: datetime, zone: str) -> str:
     return next((entry.text for entry in entries if entry.zone == zone), entries[0].text)
 
 
+def public_recording(event: Event) -> dict | None:
+    """The recording anyone may watch (and the slides), for the API and schema.org."""
+    if not event.recording_url or not event.recording_public:
+        return None
+    return {"url": event.recording_url, "slides_url": event.slides_url or None}
+
+
 def registration_link(event: Event) -> dict | None:
     """Where to register, for the API and schema.org: the external link, or our form."""
     if event.registration_mode is RegistrationMode.BUILTIN:
@@ -300,7 +307,7 @@ def has_ended(event: Event) -> bool:
 
 
 # Query parameters that change what a page shows; the rest (?tz=, tracking tags) do not.
-CANONICAL_ARGS = ("page", "after", "before", "letter")
+CANONICAL_ARGS = ("page", "after", "before", "letter", "recordings")
 
 
 def canonical_url() -> str | None:

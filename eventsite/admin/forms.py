@@ -543,6 +543,17 @@ class EmptyForm(FlaskForm):
     """A button that posts: carries only the CSRF token."""
 
 
+class RecordingForm(FlaskForm):
+    """After the event: where to watch it again, and the slides."""
+
+    recording_url = StringField("Recording link", validators=[Length(max=500)],
+                                description="YouTube, Vimeo, Zoom cloud... Registrants are told "
+                                            "by e-mail once the event is over (each once).")
+    recording_public = BooleanField("Anyone may watch it (otherwise registrants only, through "
+                                    "their personal page and join link)", default=True)
+    slides_url = StringField("Slides link", validators=[Length(max=500)])
+
+
 class MessageForm(FlaskForm):
     """A message to every registrant of an event, sent through the outbox."""
 

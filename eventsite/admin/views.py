@@ -28,6 +28,7 @@ from eventsite.admin.forms import (
     OccurrenceForm,
     OrganisationForm,
     OrganiserForm,
+    RecordingForm,
     SpeakerForm,
     StatusForm,
 )
@@ -43,7 +44,16 @@ from eventsite.domain.timezones import (
 from eventsite.errors import show_on_form
 from eventsite.models import EventStatus
 from eventsite.public.jsonld import event_jsonld
-from eventsite.services import accounts, images, listings, mail, registrations, series, speakers
+from eventsite.services import (
+    accounts,
+    images,
+    listings,
+    mail,
+    recordings,
+    registrations,
+    series,
+    speakers,
+)
 from eventsite.services import events as event_service
 from eventsite.services.errors import ValidationError
 from eventsite.urls import site_url
@@ -352,10 +362,12 @@ def delete_event(event_id: int):
 
 # --- registrants ------------------------------------------------------------------------------
 
-def _registrants_page(event, message_form: MessageForm, search: str = ""):
+def _registrants_page(event, message_form: MessageForm, search: str = "",
+                      recording_form: RecordingForm | None = None):
     return render_template("admin/registrants.html", event=event, search=search,
                            rows=registrations.registrants(event, search),
                            counts=registrations.counts(event), message_form=message_form,
+                           recording_form=recording_form or RecordingForm(obj=event),
                            broadcasts=mail.broadcast_progress(event.id))
 
 
@@ -393,6 +405,25 @@ def change_registration(registration_id: int, action: str):
             flash(f"{registration.name} is {'cancelled' if action == 'cancel' else 'promoted'}"
                   f" and has been told by e-mail.", "success")
     return redirect(url_for("admin.registrants", event_id=registration.event_id))
+
+
+@bp.post("/events/<int:event_id>/recording")
+def save_recording(event_id: int):
+    event = _event(event_id)
+    form = RecordingForm()
+    if form.validate_on_submit():
+        try:
+            told = recordings.set_recording(event, form.recording_url.data or "",
+                                            form.recording_public.data,
+                                            form.slides_url.data or "")
+        except ValidationError as error:
+            show_on_form(form, error)
+        else:
+            flash("Recording and slides saved." + (
+                f" {told} registrant{'s are' if told != 1 else ' is'} told by e-mail."
+                if told else ""), "success")
+            return redirect(url_for("admin.registrants", event_id=event.id) + "#recording")
+    return _registrants_page(event, MessageForm(), recording_form=form), 422
 
 
 @bp.post("/events/<int:event_id>/message")

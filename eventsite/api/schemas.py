@@ -10,6 +10,7 @@ from eventsite.display import (
     local_start,
     occurrence_status,
     occurrence_url,
+    public_recording,
     registration_link,
     series_rhythm,
     utc_aware,
@@ -60,6 +61,7 @@ def event_json(event: Event, occurrences: list[Occurrence] | None = None) -> dic
         ],
         "locations": [{"name": loc.name, "url": loc.url} for loc in event.public_locations],
         "registration": registration_link(event),
+        "recording": public_recording(event),
         "tags": [tag.name for tag in event.tags],  # as ?tag= takes them
         "tag_labels": [tag.display_name for tag in event.tags],
     }

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from eventsite.display import local_end, local_start, registration_link, utc_aware
+from eventsite.display import (
+    local_end,
+    local_start,
+    public_recording,
+    registration_link,
+    utc_aware,
+)
 from eventsite.domain.timezones import get_zone
 from eventsite.models import Event, EventFormat, EventStatus, Occurrence, OrganisationRole
 from eventsite.urls import image_url, site_url
@@ -59,6 +65,10 @@ def event_jsonld(event: Event, page_url: str, occurrence: Occurrence | None = No
             if link.role in (OrganisationRole.HOST, OrganisationRole.CO_SPONSOR)
         ],
     }
+    recording = public_recording(event)
+    if recording:
+        data["recordedIn"] = {"@type": "CreativeWork", "url": recording["url"],
+                              "name": f"Recording: {event.title}"}
     if event.image_id:  # a shared link's preview, and search results, show it
         data["image"] = [image_url(event.image_id)]
     if event.venue_name:

@@ -46,9 +46,13 @@ def index():
 @bp.get("/events/past")
 def past():
     """Every event and every date of a series that has happened, newest first."""
-    query = listings.dated_entries(listings.listed_events(), ended_before=utcnow())
+    with_recordings = request.args.get("recordings") == "1"
+    listed = listings.listed_events()
+    if with_recordings:
+        listed = listings.with_recording(listed)
+    query = listings.dated_entries(listed, ended_before=utcnow())
     events = listings.page_of(query, position_arg(), _per_page(), newest_first=True)
-    return render_template("public/past.html", events=events)
+    return render_template("public/past.html", events=events, with_recordings=with_recordings)
 
 
 @bp.get("/search")

@@ -32,6 +32,11 @@ def listed_events() -> Select:
     return db.select(Event).where(Event.status.in_(LISTED))
 
 
+def with_recording(query: Select) -> Select:
+    """Only events with a recording (the archive's "with a recording" filter)."""
+    return query.where(Event.recording_url != "")
+
+
 # A listing whose events are placed by another instant than their own start (a series by
 # its next date, a date of a series in the archive) selects that instant under this name;
 # page_of() orders and pages by it.

@@ -796,7 +796,7 @@ def _queue_mail(registration: Registration, kind: str, subject: str | None = Non
         "join_links": join_links(registration) if seated else [],
         "your_time": your_time_line(registration, dated.starts_utc if dated else None),
         "site_name": current_app.config["SITE_NAME"],
-        "manage_url": site_url("registration.manage", token=registration.token),
+        "manage_url": manage_url(registration),
         "confirm_url": (site_url("registration.confirm", secret=registration.confirm_token)
                         if kind == "confirm" and registration.confirm_token else ""),
         "event_url": site_url("public.event", slug=event.slug), "unsubscribe_url": "",
@@ -811,3 +811,11 @@ def _queue_mail(registration: Registration, kind: str, subject: str | None = Non
         render_template("email/registration.txt", **context),
         render_template("email/registration.html", **context), attachments,
         answer_to=reply_to, sender_name=sender_name)
+
+
+# Other services' messages to one registrant (the recording notice) go through the same door.
+queue_mail = _queue_mail
+
+
+def manage_url(registration: Registration) -> str:
+    return site_url("registration.manage", token=registration.token)
