@@ -38,7 +38,8 @@ def test_speakers_with_counts_a_to_z(client, site):
 
 
 def test_tags_and_organisations(client, site):
-    assert names(client, "/tags") == [("korea", "1 event"), ("peace", "3 events")]
+    # Tags as first typed ("Peace"), not as their address ("peace").
+    assert names(client, "/tags") == [("korea", "1 event"), ("Peace", "3 events")]
     assert names(client, "/organisations") == [("International Manifesto Group", "2 events")]
     assert 'href="/tags/peace"' in client.get("/tags").get_data(as_text=True)
 

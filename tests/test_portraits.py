@@ -79,6 +79,9 @@ def test_a_speakers_photo_is_uploaded_and_shown_everywhere_with_alt_text(client,
     shown = f'src="/media/events/{photo}-small.webp" alt="Photo of Radhika Desai"'
     for page in ("/speakers/radhika-desai", "/events/talk", "/speakers", "/admin/speakers"):
         assert shown in client.get(page).get_data(as_text=True), page
+    # On its form, the current photo is a small round thumbnail, beside "Remove".
+    form = client.get(f"/admin/speakers/{speaker.id}").get_data(as_text=True)
+    assert f'class="image-thumb photo" src="/media/events/{photo}-small.webp"' in form
     # The schema.org data names the photo for search engines.
     assert f"/media/events/{photo}-large.webp" in client.get("/events/talk").get_data(
         as_text=True)

@@ -276,3 +276,14 @@ def test_paging_the_archive_by_cursor_walks_every_date_once(client, app):
         url = found.group(1).replace("&amp;", "&")
     assert pages == [["Tuesday 16 March 2021", "Wednesday 10 March 2021"],
                      ["Tuesday 9 March 2021", "Tuesday 2 March 2021"]]
+
+
+def test_a_dates_page_is_laid_out_like_the_event_page(client, app):
+    """Its own date block, the facts, and a side panel back to the series and its calendar."""
+    make_event(**TUESDAYS)
+    html = client.get("/events/reading-group/2027-03-30").get_data(as_text=True)
+    assert '<header class="event-hero">' in html
+    assert re.search(r'class="date-block"[^>]*><span class="month">Mar</span>'
+                     r'<span class="day">31</span>', html)  # moved to the Wednesday
+    aside = html[html.index('<aside class="event-aside"'):]
+    assert "Every date of this series" in aside and "/events/reading-group.ics" in aside

@@ -140,6 +140,28 @@ def _check(page, name: str, out: Path, width: int) -> list[str]:
     scroll = page.evaluate("document.documentElement.scrollWidth")
     if scroll > width:
         problems.append(f"{name}: {scroll} px wide in a {width} px viewport")
+    cut = page.evaluate("""() => {
+        const nav = document.querySelector(".site-header nav");
+        const first = nav && nav.querySelector("a, button");
+        return first ? [nav.getBoundingClientRect().left - first.getBoundingClientRect().left,
+                        nav.scrollWidth - nav.clientWidth] : [0, 0];
+    }""")
+    if max(cut) > 1:  # a menu spilling out of its box: an entry cut off at an edge
+        problems.append(f"{name}: the menu is cut by {cut[0]:.0f} px on the left and "
+                        f"{cut[1]:.0f} px on the right")
+    under = page.evaluate("""() => [...document.querySelectorAll(".facts p")].filter(p => {
+        const label = p.querySelector("strong").getBoundingClientRect();
+        const range = document.createRange();
+        range.selectNodeContents(p);
+        return [...range.getClientRects()].some(r => r.width > 0 && r.top >= label.bottom - 1
+                                                  && r.left < label.right - 1);
+    }).map(p => p.querySelector("strong").textContent)""")
+    if under:  # a wrapped fact runs on under its label, not under its value
+        problems.append(f"{name}: facts wrap under their labels: {under}")
+    rows = page.evaluate("""() => [...document.querySelectorAll(".month-nav a")]
+        .map(a => Math.round(a.getBoundingClientRect().top))""")
+    if len(set(rows)) > 1:
+        problems.append(f"{name}: the month links wrap onto {len(set(rows))} lines")
     page.add_script_tag(path=str(AXE))
     found = page.evaluate("""async () => {
         const result = await axe.run(document, {resultTypes: ["violations"]});
