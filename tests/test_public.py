@@ -181,3 +181,8 @@ def test_cancelling_keeps_the_event_listed(client, app):
     event.status = EventStatus.CANCELLED
     db.session.commit()
     assert "Will be cancelled" in page_text(client.get("/"))
+
+
+def test_a_missing_page_offers_a_search(client):
+    html = client.get("/events/no-such-event").get_data(as_text=True)
+    assert 'action="/search"' in html and 'name="q"' in html

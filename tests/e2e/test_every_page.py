@@ -158,6 +158,22 @@ def _check(page, name: str, out: Path, width: int) -> list[str]:
     }).map(p => p.querySelector("strong").textContent)""")
     if under:  # a wrapped fact runs on under its label, not under its value
         problems.append(f"{name}: facts wrap under their labels: {under}")
+    flush = page.evaluate("""() => [...document.querySelectorAll(".event-card-title")]
+        .filter(t => t.getBoundingClientRect().left -
+                     t.closest(".event-card").getBoundingClientRect().left < 8)
+        .map(t => t.textContent.trim())""")
+    if flush:  # a card's text against its border
+        problems.append(f"{name}: card text without padding: {flush}")
+    broken = page.evaluate("""() => [...document.querySelectorAll("th")].filter(th => {
+        const range = document.createRange();
+        range.selectNodeContents(th);
+        const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        const shown = th.getBoundingClientRect().width > 8;  // not a table-stack's hidden head
+        return shown && !th.querySelector(".visually-hidden") &&
+               !/\\s/.test(th.textContent.trim()) && lines.size > 1;
+    }).map(th => th.textContent.trim())""")
+    if broken:  # a one-word heading broken mid-word ("EVEN" / "TS")
+        problems.append(f"{name}: table headings broken mid-word: {broken}")
     rows = page.evaluate("""() => [...document.querySelectorAll(".month-nav a")]
         .map(a => Math.round(a.getBoundingClientRect().top))""")
     if len(set(rows)) > 1:
