@@ -387,3 +387,35 @@ def test_attendance_is_recorded_once_however_many_clicks_at_once(client, app, da
     assert first == [302] * 24 and again == [302] * 24
     assert joined is not None
     assert registration_of().joined_at == joined  # the first click's time, never overwritten
+
+
+def test_the_personal_feed_of_series_dates_reads_alike_in_libical_and_icaljs(
+        client, app, tmp_path):
+    """One date of a series registered date by date (a RECURRENCE-ID entry of its own) and a
+    whole series (its RRULE), across London's March change, in two independent readers."""
+    by_date = webinar(title="By date", start="2030-03-26T19:00", end="2030-03-26T20:00",
+                      recurrence={"rule": "FREQ=WEEKLY;BYDAY=TU;COUNT=3"},
+                      registration={"per_occurrence": True})
+    whole = webinar(title="Whole", start="2030-03-27T19:00", end="2030-03-27T20:00",
+                    recurrence={"rule": "FREQ=WEEKLY;BYDAY=WE;COUNT=2"})
+    token = csrf_token(client, f"/events/{by_date.slug}/2030-04-02")
+    client.post(f"/events/{by_date.slug}/register", data={
+        "csrf_token": token, "name": "Ana", "email": "ana@example.org", "consent": "y",
+        "timezone": "Asia/Kolkata", "date": "2030-04-02"})
+    sign_up(client, whole)
+    feed = client.get(attendees.feed_url(attendees.attendee_for("ana@example.org")).replace(
+        "http://eventsite.test", ""))
+    path = tmp_path / "me.ics"
+    path.write_bytes(feed.data)
+    utc = [datetime(2030, 4, 2, 18), datetime(2030, 3, 27, 19), datetime(2030, 4, 3, 18)]
+    expected = {(s.replace(tzinfo=UTC).timestamp(),
+                 (s + timedelta(hours=1)).replace(tzinfo=UTC).timestamp()) for s in utc}
+    from tests.readers import recurring_reader
+    for name, reading in (("recurring-ical-events", recurring_reader([str(path)])),):
+        assert {(s, e) for _uid, s, e in reading[str(path)]} == expected, name
+    icaljs_events = icaljs(feed.data)["events"]
+    assert {e["start_utc"] for e in icaljs_events} >= {"2030-04-02T18:00:00Z",
+                                                       "2030-03-27T19:00:00Z"}
+    libical = readers.libical([str(path)])[str(path)]["events"]
+    assert {s for _uid, s, _e in libical} >= {utc[0].replace(tzinfo=UTC).timestamp(),
+                                              utc[1].replace(tzinfo=UTC).timestamp()}

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from eventsite.extensions import db
 from eventsite.models import Event, Organisation, Speaker, User
-from eventsite.services import accounts, images, registrations
+from eventsite.services import accounts, attendees, images, registrations
 from tests.factories import (
     PASSWORD,
     days_from_today,
@@ -114,6 +114,10 @@ def _site(app) -> dict[str, list[tuple[str, str]]]:
             ("my-registration", f"/r/{people[0].token}"),
             ("my-waitlist-place", f"/r/{people[2].token}"),
             ("confirm-my-place", f"/confirm/{pending.confirm_token}"),
+            ("join-before-the-room-opens", f"/j/{people[0].join_secret}"),
+            ("all-my-registrations", f"/me/{attendees.mine_token(people[0].email)}"),
+            ("unsubscribe", "/unsubscribe/"
+                            + attendees.unsubscribe_token(people[0].email, "reminders")),
         ],
         "sign-in": [("sign-in", "/auth/sign-in"), ("forgot-password", "/auth/forgot"),
                     ("reset-password", f"/auth/reset/{reset}")],
