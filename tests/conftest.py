@@ -228,6 +228,7 @@ def private_link_leaks() -> list[str]:
     from flask import current_app
 
     from eventsite.models import LocationVisibility, OutboxMessage, Registration
+    from eventsite.services import mail
 
     leaks = []
     personal = current_app.config["PERSONAL_JOIN_LINKS"]
@@ -236,7 +237,7 @@ def private_link_leaks() -> list[str]:
     for registration in db.session.scalars(db.select(Registration)):
         by_address.setdefault(registration.email, []).append(registration)
     for stored in db.session.scalars(db.select(OutboxMessage)):
-        message = message_from_bytes(stored.message, policy=policy.default)
+        message = message_from_bytes(mail.message_bytes(stored), policy=policy.default)
         text = "".join(str(part.get_content()) for part in message.walk()
                        if not part.is_multipart())
         text = text.replace("\r\n ", "").replace("\n ", "")  # unfold calendar lines

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from eventsite.extensions import db
 from eventsite.models import Event, OutboxMessage, Registration, Speaker, Tag
+from eventsite.services import mail
 from eventsite.services.errors import ValidationError
 from eventsite.services.events import check_event, create_event, parse_event
 from tests.calendars import icaljs
@@ -136,7 +137,7 @@ def test_every_sign_up_field(client, app):
     messages = db.session.scalars(db.select(OutboxMessage)).all()
     assert messages
     for stored in messages:
-        message = message_from_bytes(stored.message, policy=policy.default)
+        message = message_from_bytes(mail.message_bytes(stored), policy=policy.default)
         assert "\n" not in str(message["Subject"]) and message["Bcc"] is None
         for part in message.walk():
             if part.get_content_type() == "text/html":

@@ -10,17 +10,20 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 
 from eventsite.extensions import db
 from eventsite.models import OutboxMessage, OutboxStatus
-from eventsite.services import mail
+from eventsite.services import events as event_service
+from eventsite.services import mail, registrations
 from tests.conftest import MailSink, free_port
 from tests.factories import make_organiser
 from tests.test_public import page_text
-from tests.test_registration import sign_up, webinar
+from tests.test_registration import registration_of, sign_up, webinar
 from tests.web import csrf_token, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,3 +219,95 @@ def test_the_watching_worker_delivers_everything_once_through_database_outages(a
         engine.dispose()
     assert db.session.scalar(db.select(db.func.count()).where(
         OutboxMessage.status == OutboxStatus.SENT)) == 120
+
+
+# --- messages written as "what to send", composed by the worker ------------------------------
+
+def _content(raw: bytes) -> list:
+    """A message's headers and parts, as read (its MIME boundaries are drawn at random)."""
+    message = message_from_bytes(raw, policy=policy.default)
+    headers = sorted(item for item in message.items() if item[0] != "Content-Type")
+    return [headers] + [(part.get_content_type(), part.get_content())
+                        for part in message.walk() if not part.is_multipart()]
+
+
+def test_a_message_composed_by_the_worker_says_what_it_said_when_written(client, app, smtp):
+    """A sign-up writes only what to send; when the worker composes it, after the person has
+    cancelled and the event has moved, it still says what it would have said then: the seat
+    and its join link, the invitation at the old time."""
+    event = webinar()
+    sign_up(client, event)
+    (row,) = db.session.scalars(db.select(OutboxMessage))
+    assert row.message is None and row.kind == "registration"
+    as_written = mail.message_bytes(row)  # composed as at sign-up (not kept)
+    ana = registration_of("ana@example.org")
+    (join,) = registrations.join_links(ana)
+    registrations.cancel(ana)
+    moved = event.starts_local + timedelta(hours=1)
+    event_service.update_event(event, event_service.event_input_from(
+        event, starts_local=moved, ends_local=moved + timedelta(hours=2)))
+    first, *later = smtp.to("ana@example.org")
+    assert first["Subject"] == "You are registered: Korea webinar"
+    db.session.expire_all()
+    assert _content(db.session.get(OutboxMessage, row.id).message) == _content(as_written)
+    words = "".join(str(content) for _, content in _content(as_written)[1:])
+    assert join.url in words and "METHOD:REQUEST" in words
+    assert [m["Subject"] for m in later] == ["Cancelled: Korea webinar"]
+
+
+def test_messages_composed_by_several_workers_at_once_go_once_each(app):
+    """Four `flask send-mail` runs at once over 30 uncomposed sign-up messages: each is
+    composed and delivered exactly once, with one Message-ID of its own."""
+    event = webinar(capacity=10)
+    for n in range(30):
+        registrations.register(event, registrations.SignUp(f"Person {n}", f"p{n}@example.org",
+                                                           consent=True))
+    assert db.session.scalar(db.select(db.func.count()).where(
+        OutboxMessage.message.is_(None))) == 30
+    port = free_port()
+    sink = SlowSink(delay=0.05)
+    controller = _serve(sink, port)
+    env = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port)}
+    try:
+        workers = [_flask(app, "send-mail", **env) for _ in range(4)]
+        outputs = [process.communicate(timeout=120)[0] for process in workers]
+    finally:
+        controller.stop()
+    assert sorted(m["To"] for m in sink.received) == sorted(
+        f"p{n}@example.org" for n in range(30)), outputs
+    assert len({m["Message-ID"] for m in sink.received}) == 30
+    subjects = Counter(m["Subject"].split(":")[0] for m in sink.received)
+    assert subjects == {"You are registered": 10, "On the waitlist": 20}
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count()).where(
+        OutboxMessage.status == OutboxStatus.SENT)) == 30
+
+
+def test_a_message_that_cannot_be_composed_waits_with_the_error_and_is_retried(
+        client, app, smtp):
+    """Composition fails (here: what to send names a state no registration has): that message
+    stays pending with the error and a later attempt; the others go; once the cause is
+    mended, `--now` and the next pass deliver it, once."""
+    event = webinar()
+    sign_up(client, event)
+    sign_up(client, event, email="bo@example.org", name="Bo")
+    broken = db.session.scalar(db.select(OutboxMessage).where(
+        OutboxMessage.recipient == "ana@example.org"))
+    good_params = dict(broken.params)
+    db.session.execute(db.update(OutboxMessage).where(OutboxMessage.id == broken.id)
+                       .values(params={**good_params, "status": "no-such-state"}))
+    db.session.commit()
+    assert [m["To"] for m in smtp.messages] == ["bo@example.org"]
+    db.session.expire_all()
+    waiting = db.session.get(OutboxMessage, broken.id)
+    assert waiting.status is OutboxStatus.PENDING and waiting.message is None
+    assert waiting.attempts == 1 and waiting.claimed_until is None
+    assert waiting.last_error.startswith("composing: ValueError")
+    assert waiting.next_attempt_at > datetime.now(UTC).replace(tzinfo=None)
+    assert mail.deliver_pending() == (0, 0)  # not due yet
+    waiting.params = good_params
+    db.session.commit()
+    mail.retry_now()
+    assert [m["Subject"] for m in smtp.to("ana@example.org")] == [
+        "You are registered: Korea webinar"]
+    assert len(smtp.messages) == 2

@@ -15,7 +15,7 @@ from eventsite.display import iso_utc
 from eventsite.domain.joining import Phase, join_window
 from eventsite.extensions import db
 from eventsite.models import OutboxMessage, Registration, RegistrationStatus
-from eventsite.services import attendees, registrations
+from eventsite.services import attendees, mail, registrations
 from tests import readers
 from tests.calendars import icaljs
 from tests.factories import make_event
@@ -54,7 +54,7 @@ def registration_of(address="ana@example.org") -> Registration:
 
 
 def all_text(stored: OutboxMessage) -> str:
-    message = email.message_from_bytes(stored.message, policy=policy.default)
+    message = email.message_from_bytes(mail.message_bytes(stored), policy=policy.default)
     text = "".join(str(part.get_content()) for part in message.walk()
                    if not part.is_multipart())
     return text.replace("\r\n ", "").replace("\n ", "")

@@ -15,7 +15,7 @@ import pytest
 
 from eventsite.extensions import db
 from eventsite.models import Event, OutboxMessage, Registration, RegistrationStatus
-from eventsite.services import registrations
+from eventsite.services import mail, registrations
 from tests.factories import PASSWORD, days_from_today, make_event, make_organiser, wall
 from tests.storm import Browser, gunicorn, together
 
@@ -102,7 +102,7 @@ def test_one_confirmation_clicked_ten_times_at_once(app, database_url):
     event = full_event(capacity=3, seated=0, waiting=0, confirmation_required=True)
     registrations.register(event, registrations.SignUp("Ana", "ana@example.org", consent=True))
     (message,) = db.session.scalars(db.select(OutboxMessage))
-    link = CONFIRM_LINK.search(message.message.decode()).group(1)
+    link = CONFIRM_LINK.search(mail.message_bytes(message).decode()).group(1)
     with gunicorn(database_url) as base:
         visitors = [Browser(base) for _ in range(10)]
         tokens = [v.token(link) for v in visitors]

@@ -19,7 +19,7 @@ from eventsite.models import (
     RegistrationStatus,
 )
 from eventsite.services import events as event_service
-from eventsite.services import registrations
+from eventsite.services import mail, registrations
 from eventsite.services.series import OccurrenceChangeInput
 from tests.factories import make_event
 from tests.web import csrf_token
@@ -56,7 +56,7 @@ def invitations(address: str) -> list[icalendar.Calendar]:
     found = []
     for stored in db.session.scalars(db.select(OutboxMessage).where(
             OutboxMessage.recipient == address).order_by(OutboxMessage.id)):
-        message = email.message_from_bytes(stored.message, policy=policy.default)
+        message = email.message_from_bytes(mail.message_bytes(stored), policy=policy.default)
         for part in message.walk():
             if part.get_content_type() == "text/calendar":
                 content = part.get_content()

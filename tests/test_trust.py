@@ -47,7 +47,7 @@ def sign_up(event, email, name="Someone"):
 
 
 def all_text(stored: OutboxMessage) -> str:
-    message = message_from_bytes(stored.message, policy=policy.default)
+    message = message_from_bytes(mail.message_bytes(stored), policy=policy.default)
     return "".join(str(p.get_content()) for p in message.walk() if not p.is_multipart())
 
 

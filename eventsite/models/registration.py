@@ -7,7 +7,7 @@ import secrets
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventsite.domain.registration import SEAT_HOLDING, Status
@@ -103,7 +103,15 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
-    message: Mapped[bytes] = mapped_column(LargeBinary)  # the whole RFC 5322 message
+    # The whole RFC 5322 message; None until the mail worker composes it from what follows.
+    message: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # What to compose (a registration message: 'confirmed', 'reminder' ...), to whom, and
+    # what it must say as it stood when written (the seat state announced, the subject's
+    # change list ...): the request only writes this, the worker renders it once.
+    kind: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="SET NULL"))
+    params: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus),
                                                  default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -116,6 +124,7 @@ class OutboxMessage(db.Model):
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="SET NULL"), index=True)
     broadcast: Mapped[Broadcast | None] = relationship()
+    registration: Mapped[Registration | None] = relationship()
 
 
 class Broadcast(db.Model):

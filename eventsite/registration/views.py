@@ -40,7 +40,7 @@ def _email_key() -> str:
 @limiter.limit(lambda: current_app.config["REGISTER_LIMIT"])
 @limiter.limit(lambda: current_app.config["REGISTER_EMAIL_LIMIT"], key_func=_email_key)
 def register(slug: str):
-    event = listings.listed_event(slug) or abort(404)
+    event = listings.listed_event(slug, bare=True) or abort(404)
     form = RegistrationForm()
     if form.website.data:  # a bot filled the honeypot: thank it and keep nothing
         return redirect(url_for("registration.done", slug=slug))

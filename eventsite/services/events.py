@@ -658,6 +658,7 @@ def _touch(event: Event, before: tuple, told: dict) -> list:
 def update_event(event: Event, data: EventInput) -> Event:
     """Validate and apply an organiser's edit to an existing event."""
     schedule = check_event(data, zones_of(event))
+    registrations.compose_waiting(event)
     if _mode_of(data) is RegistrationMode.BUILTIN:  # locks the event's seats first
         registrations.set_capacity(event, data.capacity, per_date=bool(
             schedule.plan and data.registration_per_occurrence))
@@ -681,6 +682,7 @@ def set_status(event: Event, status: EventStatus, note: str = "") -> Event:
     """Publish, cancel or postpone an event, with an optional public note."""
     if len(note) > LIMITS["status_note"]:
         raise ValidationError({"status_note": f"is too long (at most {LIMITS['status_note']})"})
+    registrations.compose_waiting(event)
     before, told = _material(event), changes.facts(event)
     event.status, event.status_note = status, note.strip()
     messages = _touch(event, before, told)
@@ -850,6 +852,7 @@ def recompute_utc() -> RecomputeResult:
     as invalid for an organiser to fix.
     """
     result = RecomputeResult()
+    registrations.compose_waiting()  # any event may move
     messages = []
     for event in db.session.scalars(db.select(Event).order_by(Event.id)):
         try:
@@ -903,6 +906,7 @@ def change_occurrence(event: Event, change: series.OccurrenceChangeInput) -> Eve
     errors = series.check_change(change, plan, event.timezone, "occurrence")
     if errors:
         raise ValidationError({key.split(".", 1)[1]: message for key, message in errors.items()})
+    registrations.compose_waiting(event)
     told = _date_facts(event, change.day)
     series.save_changes(event, [change])
     series.store_occurrences(event, plan)

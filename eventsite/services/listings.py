@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from sqlalchemy import Integer, Select, cast, null, or_, select, tuple_, union_all
+from sqlalchemy.orm import lazyload
 
 from eventsite.domain.paging import Cursor, Position, encode_cursor
 from eventsite.domain.text import tag_name
@@ -202,9 +203,14 @@ def dated_entries(query: Select, *, running_at: datetime | None = None,
         dated.c.starts_utc.label(LISTED_AT), dated.c.occurrence_id.label(OCCURRENCE_ID))
 
 
-def listed_event(slug: str) -> Event | None:
-    """The event visitors may see at /events/<slug>; None for a draft or no such event."""
-    return db.session.scalar(listed_events().where(Event.slug == slug))
+def listed_event(slug: str, bare: bool = False) -> Event | None:
+    """The event visitors may see at /events/<slug>; None for a draft or no such event.
+    `bare`: its speakers, tags, organisations and places are loaded only if touched (a
+    sign-up needs none of them: four queries fewer on the busiest write)."""
+    query = listed_events().where(Event.slug == slug)
+    if bare:
+        query = query.options(lazyload("*"))
+    return db.session.scalar(query)
 
 
 def listed_event_id(slug: str) -> int | None:

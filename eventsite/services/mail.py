@@ -12,7 +12,8 @@ import smtplib
 import ssl
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -41,10 +42,76 @@ class Attachment:
     params: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class Content:
+    """A message's words and attachments, as a composer gives them."""
+    text: str
+    html: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    answer_to: str = ""
+    sender_name: str = ""
+
+
+# Composers of messages written as "what to send" (queue_later), by their kind: the mail
+# worker calls them when it first takes such a message. services/registrations.py adds its own.
+COMPOSERS: dict[str, Callable[[OutboxMessage], Content]] = {}
+
+
 def queue_message(recipient: str, subject: str, text: str, html: str | None = None,
                   attachments: tuple[Attachment, ...] = (), answer_to: str = "",
                   sender_name: str = "") -> OutboxMessage:
-    """Add a message to the outbox in the current transaction (the caller commits).
+    """Add a message, composed now, to the outbox in the current transaction (the caller
+    commits)."""
+    content = Content(text, html, attachments, answer_to, sender_name)
+    row = OutboxMessage(recipient=recipient, subject=subject, message=_build(
+        recipient, subject, content, utcnow(),
+        make_msgid(domain=current_app.config["MAIL_DOMAIN"])))
+    db.session.add(row)
+    return row
+
+
+def queue_later(recipient: str, subject: str, kind: str, params: dict,
+                **about) -> OutboxMessage:
+    """Add to the outbox, in the current transaction, what to send: `kind` and `params`
+    (with `about`, e.g. registration=...), composed by COMPOSERS[kind] when the mail worker
+    takes it. A web request then pays for one row, not for rendering a message."""
+    row = OutboxMessage(recipient=recipient, subject=subject, kind=kind, params=params, **about)
+    db.session.add(row)
+    return row
+
+
+def message_bytes(row: OutboxMessage) -> bytes:
+    """The message as it is (or will be) sent: composed now if the worker has not done so.
+    Its Date is when it was written and its Message-ID follows from the row, so composing
+    it again gives the same message."""
+    if row.message is not None:
+        return row.message
+    domain = current_app.config["MAIL_DOMAIN"]
+    message_id = f"<{row.created_at:%Y%m%d%H%M%S.%f}.{row.id}.outbox@{domain}>"
+    return _build(row.recipient, row.subject, COMPOSERS[row.kind](row), row.created_at,
+                  message_id)
+
+
+def compose_now(ids: list[int]) -> None:
+    """Compose these messages now, in the current transaction (the caller commits), unless
+    the mail worker has meanwhile. One that cannot be composed is left to the worker, which
+    records why and retries."""
+    for row in db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.id.in_(ids))):
+        try:
+            content = message_bytes(row)
+        except Exception:  # noqa: BLE001 - the worker will record the error and retry
+            current_app.logger.exception("outbox message %s could not be composed", row.id)
+            continue
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.message.is_(None))
+            .values(message=content).execution_options(synchronize_session=False))
+        db.session.expire(row)
+
+
+def _build(recipient: str, subject: str, content: Content, written: datetime,
+           message_id: str) -> bytes:
+    """The RFC 5322 message.
 
     A text/calendar attachment is the message's invitation (or cancellation), sent as Gmail
     and Outlook send theirs: multipart/mixed of multipart/alternative (the text, the HTML and
@@ -55,19 +122,20 @@ def queue_message(recipient: str, subject: str, text: str, html: str | None = No
     config = current_app.config
     message = EmailMessage()
     sender = config["MAIL_FROM"]
-    if sender_name:
+    if content.sender_name:
         address = parseaddr(sender)[1]
-        sender = formataddr((f"{sender_name} via {config['SITE_NAME']}", address))
+        sender = formataddr((f"{content.sender_name} via {config['SITE_NAME']}", address))
     message["From"] = sender
     message["To"] = recipient
-    if answer_to or reply_to():
-        message["Reply-To"] = answer_to or reply_to()
+    if content.answer_to or reply_to():
+        message["Reply-To"] = content.answer_to or reply_to()
     message["Subject"] = subject
-    message["Date"] = format_datetime(utcnow().replace(tzinfo=UTC))
-    message["Message-ID"] = make_msgid(domain=config["MAIL_DOMAIN"])
-    message.set_content(text)
-    if html:
-        message.add_alternative(html, subtype="html")
+    message["Date"] = format_datetime(written.replace(tzinfo=UTC))
+    message["Message-ID"] = message_id
+    message.set_content(content.text)
+    if content.html:
+        message.add_alternative(content.html, subtype="html")
+    attachments = content.attachments
     invitations = [a for a in attachments if (a.maintype, a.subtype) == ("text", "calendar")]
     for invitation in invitations:
         message.add_alternative(invitation.content, maintype="text", subtype="calendar",
@@ -79,10 +147,7 @@ def queue_message(recipient: str, subject: str, text: str, html: str | None = No
                                subtype=attachment.subtype, filename=attachment.filename,
                                params=dict(attachment.params))
     # CRLF line ends, as SMTP wants them: smtplib sends bytes exactly as given.
-    row = OutboxMessage(recipient=recipient, subject=subject,
-                        message=message.as_bytes(policy=policy.SMTP))
-    db.session.add(row)
-    return row
+    return message.as_bytes(policy=policy.SMTP)
 
 
 def organizer_address() -> str:
@@ -116,6 +181,11 @@ def deliver_pending(limit: int = 200, ids: list[int] | None = None) -> tuple[int
             claimed = _claim(message_id)
             if claimed is None:
                 continue  # another sender has it, or it was sent meanwhile
+            if claimed.message is None:
+                claimed = _compose(claimed)
+                if claimed is None:
+                    failed += 1
+                    continue
             if _deliver(claimed, transport):
                 sent += 1
             else:
@@ -128,26 +198,49 @@ class _Claimed:
     """A message taken for sending: what the claim returned, all that sending needs."""
     id: int
     recipient: str
-    message: bytes
+    message: bytes | None  # None: written as "what to send", composed once taken
     attempts: int
     claim: datetime  # the claim's expiry, which also identifies it
 
 
+def _compose(claimed: _Claimed) -> _Claimed | None:
+    """Compose a claimed message written as "what to send", and keep it (so every attempt
+    sends the same bytes). A composition that fails leaves the message pending with the
+    error, retried with back-off like a delivery: nothing is lost to a bad template."""
+    try:
+        content = message_bytes(db.session.get(OutboxMessage, claimed.id))
+    except Exception as error:  # noqa: BLE001 - whatever went wrong, the message must wait
+        db.session.rollback()
+        current_app.logger.exception("outbox message %s could not be composed", claimed.id)
+        _record(claimed.id, claimed.claim,
+                _failure(claimed.attempts, f"composing: {type(error).__name__}: {error}"))
+        return None
+    if not _record(claimed.id, claimed.claim, {"message": content}):
+        return None  # its claim ran out meanwhile: another sender has it now
+    return replace(claimed, message=content)
+
+
+def _failure(attempts: int, error: str) -> dict:
+    """What a failed attempt records: the error, and when to try again (or that it failed)."""
+    values: dict = {"claimed_until": None, "attempts": OutboxMessage.attempts + 1,
+                    "last_error": error[:2000]}
+    if attempts + 1 >= MAX_ATTEMPTS:
+        values["status"] = OutboxStatus.FAILED
+    else:
+        values["next_attempt_at"] = utcnow() + BACK_OFF[min(attempts + 1, len(BACK_OFF)) - 1]
+    return values
+
+
 def _deliver(row: _Claimed, transport: _Transport) -> bool:
     """Send one claimed message and record how it went; False if it is to be retried."""
-    values: dict = {"claimed_until": None, "attempts": OutboxMessage.attempts + 1}
     try:
         transport.send(row)
     except (OSError, smtplib.SMTPException) as error:
-        values["last_error"] = f"{type(error).__name__}: {error}"[:2000]
-        if row.attempts + 1 >= MAX_ATTEMPTS:
-            values["status"] = OutboxStatus.FAILED
-        else:
-            delay = BACK_OFF[min(row.attempts + 1, len(BACK_OFF)) - 1]
-            values["next_attempt_at"] = utcnow() + delay
+        values = _failure(row.attempts, f"{type(error).__name__}: {error}")
         delivered = False
     else:
-        values.update(status=OutboxStatus.SENT, sent_at=utcnow())
+        values = {"claimed_until": None, "attempts": OutboxMessage.attempts + 1,
+                  "status": OutboxStatus.SENT, "sent_at": utcnow()}
         delivered = True
     # Recorded only while it is still ours and still pending: a sender whose claim ran out
     # (it hung past MAIL_CLAIM_SECONDS) does not overwrite what the next sender recorded.

@@ -776,16 +776,60 @@ INVITING = {"confirmed", "promoted"}
 def _queue_mail(registration: Registration, kind: str, subject: str | None = None,
                 method: str | None = None, reply_to: str = "", sender_name: str = "",
                 **extra) -> OutboxMessage:
-    """Write one message to the outbox. Registrants-only links go in only when the person
-    holds a seat as the message is written, and never in a cancellation."""
-    event = registration.event
+    """Write one message to the outbox: what to send, with what it must say as things stand
+    now (the person's state, name and confirmation secret; the change list or the 'when' of
+    a reminder), composed by the mail worker (`compose`) outside this transaction and its
+    event's row lock. Registrants-only links go in only when the person holds a seat as the
+    message is written, and never in a cancellation."""
     if method is None and kind in INVITING:
         method = "REQUEST"
+    if isinstance(extra.get("starts_utc"), datetime):
+        extra["starts_utc"] = extra["starts_utc"].isoformat()  # kept as JSON
+    params = {"kind": kind, "method": method, "status": registration.status.value,
+              "name": registration.name, "confirm_token": registration.confirm_token,
+              "reply_to": reply_to, "sender_name": sender_name, "extra": extra}
+    return mail.queue_later(registration.email,
+                            subject or SUBJECTS[kind].format(title=registration.event.title),
+                            MAIL_KIND, params, registration=registration)
+
+
+class _AsWritten:
+    """A registration as it stood when a message about it was written (its state, name and
+    confirmation secret then), for composing that message later; the rest as it is now."""
+
+    def __init__(self, registration: Registration, params: dict):
+        self._registration = registration
+        self.status = RegistrationStatus(params["status"])
+        self.name = params["name"]
+        self.confirm_token = params["confirm_token"]
+
+    def __getattr__(self, name: str):
+        return getattr(self._registration, name)
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in flow.SEAT_HOLDING
+
+
+def compose(row: OutboxMessage) -> mail.Content:
+    """The words of a registration message written by `_queue_mail` (the mail worker calls
+    this when it first takes the message)."""
+    if row.registration is None:
+        raise LookupError("the registration this message is about no longer exists")
+    params = row.params
+    registration = _AsWritten(row.registration, params)
+    kind, method = params["kind"], params["method"]
+    extra = dict(params["extra"])
+    if "changes" in extra:
+        extra["changes"] = [changes.Change(*change) for change in extra["changes"]]
+    event = registration.event
     seated = flow.may_see_private_links(registration.status) and kind not in (
         "cancelled", "event_cancelled")
     dated = series.occurrence_on(event, registration.occurrence_day) \
         if registration.occurrence_key else None
     starts_utc = extra.pop("starts_utc", None)  # a reminder of one date of a whole series
+    if starts_utc is not None:
+        starts_utc = datetime.fromisoformat(starts_utc)
     if dated is None and starts_utc is not None and event.is_series:
         dated = next(iter(series.occurrences_of(event, starts_utc, starts_utc
                                                 + timedelta(seconds=1), limit=1)), None)
@@ -806,11 +850,27 @@ def _queue_mail(registration: Registration, kind: str, subject: str | None = Non
     if method:
         attachments = (mail.Attachment("invite.ics", invitation(registration, method), "text",
                                        "calendar", (("method", method), ("charset", "utf-8"))),)
-    return mail.queue_message(
-        registration.email, subject or SUBJECTS[kind].format(title=event.title),
-        render_template("email/registration.txt", **context),
-        render_template("email/registration.html", **context), attachments,
-        answer_to=reply_to, sender_name=sender_name)
+    return mail.Content(render_template("email/registration.txt", **context),
+                        render_template("email/registration.html", **context), attachments,
+                        answer_to=params["reply_to"], sender_name=params["sender_name"])
+
+
+MAIL_KIND = "registration"
+mail.COMPOSERS[MAIL_KIND] = compose
+
+
+def compose_waiting(event: Event | None = None) -> None:
+    """Before an event changes (or, without `event`, before every event may): the messages
+    about it that still wait for the mail worker are composed now, in this transaction, so
+    they say what they would have said when written rather than describe the changed event.
+    The event's lock comes first: no sign-up writes another one meanwhile."""
+    query = db.select(OutboxMessage.id).join(
+        Registration, OutboxMessage.registration_id == Registration.id).where(
+        OutboxMessage.message.is_(None), OutboxMessage.kind == MAIL_KIND)
+    if event is not None:
+        _lock(event)
+        query = query.where(Registration.event_id == event.id)
+    mail.compose_now(list(db.session.scalars(query)))
 
 
 # Other services' messages to one registrant (the recording notice) go through the same door.

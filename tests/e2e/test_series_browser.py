@@ -14,6 +14,7 @@ import recurring_ical_events
 
 from eventsite.extensions import db
 from eventsite.models import OutboxMessage
+from eventsite.services import mail
 from tests.e2e.test_organiser_browser import sign_in
 from tests.factories import make_organiser
 
@@ -116,7 +117,7 @@ def test_a_weekly_series_with_a_cancelled_and_a_moved_date(new_context, live_ser
     db.session.expire_all()
     (stored,) = db.session.scalars(db.select(OutboxMessage).where(
         OutboxMessage.recipient == "ana@example.org"))
-    message = email.message_from_bytes(stored.message, policy=policy.default)
+    message = email.message_from_bytes(mail.message_bytes(stored), policy=policy.default)
     (invite,) = [part for part in message.walk()
                  if part.get_content_type() == "text/calendar"]
     content = invite.get_content()
