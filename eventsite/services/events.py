@@ -506,10 +506,15 @@ def _find_or_create_named(model, name: str, detail: str, value: str):
         found = db.session.scalar(db.select(model).where(or_(
             model.name == name, func.lower(model.name) == name.lower())).limit(1))
     if found is None:
-        taken = {row.slug for row in pending} if kept is None else kept.setdefault(
-            (model, "slugs"), set())
+        if kept is None:
+            taken = {row.slug for row in pending}
+        elif (model, "slugs") not in kept:  # an import's: the slugs stored, read once
+            taken = kept[(model, "slugs")] = set(db.session.scalars(db.select(model.slug)))
+        else:
+            taken = kept[(model, "slugs")]
         slug = _unique_slug(slugify(name) or model.__name__.lower(), lambda s: s in taken or (
-            db.session.scalar(db.select(model.id).where(model.slug == s)) is not None))
+            kept is None
+            and db.session.scalar(db.select(model.id).where(model.slug == s)) is not None))
         taken.add(slug)
         found = model(name=name, slug=slug, **{detail: value})
         db.session.add(found)
@@ -801,7 +806,9 @@ def import_events(records: Iterable, progress: Callable[[int], None] | None = No
 
 
 def _import_records(records: Iterable, progress: Callable[[int], None] | None) -> int:
-    slugs_in_file: set[str] = set()
+    # The slugs stored already, read once (one column, streamed): not one query per record.
+    slugs_in_file: set[str] = set(db.session.scalars(
+        db.select(Event.slug).execution_options(yield_per=5000)))
     next_suffix: dict[str, int] = {}
     count = 0
     for index, record in enumerate(records):
@@ -812,13 +819,13 @@ def _import_records(records: Iterable, progress: Callable[[int], None] | None) -
         except ValidationError as error:
             raise ImportRefused(index, title, error.errors) from None
         if data.slug:
-            if data.slug in slugs_in_file or _slug_taken(data.slug):
+            if data.slug in slugs_in_file:
                 raise ImportRefused(index, title,
                                     {"slug": f"“{data.slug}” is already used"})
             slug = data.slug
         else:
-            slug = _unique_slug(slugify(data.title, 80),
-                                lambda s: s in slugs_in_file or _slug_taken(s), next_suffix)
+            slug = _unique_slug(slugify(data.title, 80), slugs_in_file.__contains__,
+                                next_suffix)
         slugs_in_file.add(slug)
         _build_event(data, schedule, slug)
         count += 1
