@@ -164,9 +164,9 @@ def test_the_watching_worker_delivers_within_seconds_and_stops_on_sigterm(client
     assert "Stopped: 1 sent, 0 failed" in output
 
 
-def _database_flaps(url: str, times: int, seconds: float) -> None:
+def _database_flaps(url: str, times: int, down: float, up: float) -> None:
     """Take the test database away `times` times (refusing connections and dropping those
-    open) for `seconds` each: what the deployment check does to PostgreSQL, repeated."""
+    open) for `down` seconds, back for `up`: what the deployment check does, repeated."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -179,9 +179,9 @@ def _database_flaps(url: str, times: int, seconds: float) -> None:
                 connection.execute(text(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"))
-                time.sleep(seconds)
+                time.sleep(down)
                 connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-                time.sleep(seconds)
+                time.sleep(up)
     finally:
         admin.dispose()
 
@@ -193,10 +193,18 @@ def test_the_watching_worker_delivers_everything_once_through_database_outages(a
     back, within seconds, not after a claim runs out."""
     if not is_postgres:
         pytest.skip("taking the database away is a PostgreSQL operation")
+    from eventsite.services import registrations
+
     port = free_port()
-    sink = SlowSink(delay=0.02)
+    sink = SlowSink(delay=0.005)
     controller = _serve(sink, port)
-    _queue(app, 120)
+    event = webinar(capacity=50)  # 100 sign-ups' messages, composed by the worker when taken
+    for n in range(20, 120):
+        registrations.register(event, registrations.SignUp(f"P {n}", f"p{n}@example.org",
+                                                           consent=True))
+    _queue(app, 20)  # and 20 written whole
+    assert db.session.scalar(db.select(db.func.count()).where(
+        OutboxMessage.message.is_(None))) == 100
     db.session.remove()
     worker = _flask(app, "send-mail", "--watch", "--interval", "0.2", "--max-seconds", "90",
                     MAIL_SERVER="127.0.0.1", MAIL_PORT=str(port), MAIL_CLAIM_SECONDS="300")
@@ -204,7 +212,7 @@ def test_the_watching_worker_delivers_everything_once_through_database_outages(a
         deadline = time.monotonic() + 20
         while len(sink.received) < 3 and time.monotonic() < deadline:
             time.sleep(0.02)
-        _database_flaps(app.config["SQLALCHEMY_DATABASE_URI"], times=12, seconds=0.25)
+        _database_flaps(app.config["SQLALCHEMY_DATABASE_URI"], times=6, down=0.3, up=0.7)
         deadline = time.monotonic() + 40
         while len(sink.received) < 120 and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -209,6 +209,12 @@ def _compose(claimed: _Claimed) -> _Claimed | None:
     error, retried with back-off like a delivery: nothing is lost to a bad template."""
     try:
         content = message_bytes(db.session.get(OutboxMessage, claimed.id))
+    except SQLAlchemyError:
+        # The database went away: not the message's fault. Give it back as soon as the
+        # database answers (no attempt counted, no back-off), and let the run stop here.
+        db.session.rollback()
+        _record(claimed.id, claimed.claim, {"claimed_until": None})
+        raise
     except Exception as error:  # noqa: BLE001 - whatever went wrong, the message must wait
         db.session.rollback()
         current_app.logger.exception("outbox message %s could not be composed", claimed.id)
