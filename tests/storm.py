@@ -40,16 +40,19 @@ def gunicorn(database_url: str, workers: int = 4, **settings: str):
         cwd=ROOT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # Generous: on a busy machine four workers importing the app take a while.
+        deadline = time.monotonic() + 120
         while True:
             try:
-                urllib.request.urlopen(base + "/", timeout=5).read()
+                urllib.request.urlopen(base + "/", timeout=30).read()
                 break
             except urllib.error.HTTPError:
                 break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
+            except OSError as error:
+                if process.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited ({process.returncode})") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not answer in 120 s: {error}") from None
                 time.sleep(0.2)
         yield base
     finally:
