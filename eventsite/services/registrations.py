@@ -250,8 +250,11 @@ def _find(event: Event, email: str, key: str = "") -> Registration | None:
 def _lock(event: Event) -> None:
     """Serialise every registration change of one event (PostgreSQL: the event's row lock,
     always taken first, so two changes never wait for each other's rows; SQLite allows one
-    writer at a time anyway)."""
+    writer at a time anyway). The event's seats are read again under the lock: a capacity
+    an organiser changed since this request loaded the event is the one that counts."""
     db.session.execute(db.select(Event.id).where(Event.id == event.id).with_for_update())
+    if not db.session.is_modified(event):
+        db.session.refresh(event, ["capacity", "waitlist"])
 
 
 def _apply(registration: Registration, transition: flow.Transition,
@@ -279,8 +282,8 @@ def _take_seat(event: Event, day: date | None = None) -> bool:
     """Take one seat if one is free: the check and the change in one statement (on the
     date's own counter for a series registered date by date)."""
     if day is not None:
-        free = [] if event.capacity is None else [
-            OccurrenceSeats.confirmed_count < event.capacity]
+        capacity = db.select(Event.capacity).where(Event.id == event.id).scalar_subquery()
+        free = [or_(capacity.is_(None), OccurrenceSeats.confirmed_count < capacity)]
         return db.session.execute(
             update(OccurrenceSeats)
             .where(OccurrenceSeats.event_id == event.id, OccurrenceSeats.day == day, *free)
